@@ -1,0 +1,45 @@
+"""User-facing errors: every one names the file, operation or JSON pointer it is about.
+
+The CLI prints ``str(error)`` on one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConformanceError",
+    "InputError",
+    "RefError",
+    "SpecError",
+    "SpecLoadError",
+    "UnknownOperationError",
+]
+
+
+class ConformanceError(Exception):
+    """Base of every error the toolkit raises on bad input.
+
+    >>> raise ConformanceError("spec.yaml: something is wrong")
+    Traceback (most recent call last):
+    ...
+    conformance.errors.ConformanceError: spec.yaml: something is wrong
+    """
+
+
+class SpecLoadError(ConformanceError):
+    """The spec could not be read or parsed (missing file, unreachable URL, bad YAML/JSON)."""
+
+
+class SpecError(ConformanceError):
+    """The spec parsed but is not a usable OpenAPI 3.0/3.1 document."""
+
+
+class RefError(SpecError):
+    """A ``$ref`` points at nothing; the message names the ref and where it was found."""
+
+
+class UnknownOperationError(ConformanceError):
+    """No operation has the operationId (or ``METHOD /path``) asked for."""
+
+
+class InputError(ConformanceError):
+    """An instance file given to the CLI (request, response, stream) cannot be read or parsed."""

@@ -1,0 +1,226 @@
+"""``load_spec``: read, check, patch and index an OpenAPI 3.0/3.1 document."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import SpecError, UnknownOperationError
+from .errata import AppliedErratum, apply_errata
+from .index import build_operations
+from .model import Operation
+from .refs import Documents, escape, split_location
+from .source import (
+    _cache_dir,
+    dumps_json,
+    fetch_text,
+    is_url,
+    loads_json,
+    parse_document,
+    read_document,
+    to_uri,
+)
+
+__all__ = ["Spec", "load_spec"]
+
+_CACHE_FORMAT = "1"
+
+
+class Spec:
+    """A loaded spec: documents, version, errata applied and the operation index.
+
+    >>> spec = load_spec("../shared/specs/openai-2.3.0.yaml")  # doctest: +SKIP
+    >>> len(spec.operations)
+    126
+    """
+
+    def __init__(
+        self,
+        source: str,
+        documents: Documents,
+        sha256: str,
+        errata: list[AppliedErratum],
+    ) -> None:
+        self.source = source
+        self.documents = documents
+        self.sha256 = sha256
+        self.errata = tuple(errata)
+        root = self.document
+        version = str(root.get("openapi", ""))
+        self.openapi = version
+        self.version: tuple[int, int] = (int(version[0]), int(version[2]))
+        info = root.get("info") or {}
+        self.title = str(info.get("title", ""))
+        self.api_version = str(info.get("version", ""))
+        self.operations: tuple[Operation, ...] = tuple(build_operations(documents))
+        self._by_id = {op.operation_id: op for op in self.operations}
+        self._by_key = {op.key.upper(): op for op in self.operations}
+        self._routes: list[tuple[int, re.Pattern[str], Operation]] | None = None
+
+    @property
+    def uri(self) -> str:
+        """Absolute URI of the root document."""
+        return self.documents.root_uri
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The (patched) root document."""
+        doc: dict[str, Any] = self.documents.by_uri[self.documents.root_uri]
+        return doc
+
+    @property
+    def base_path(self) -> str:
+        """Path of the first server URL (``/v1`` for OpenAI), ``""`` when there is none."""
+        servers = self.document.get("servers") or [{}]
+        url = str((servers[0] or {}).get("url", ""))
+        return urlsplit(url).path.rstrip("/") if "://" in url else url.rstrip("/")
+
+    def operation(self, key: str) -> Operation:
+        """An operation by operationId or ``"METHOD /path"``.
+
+        >>> spec.operation("listModels").path  # doctest: +SKIP
+        '/models'
+        """
+        op = self._by_id.get(key) or self._by_key.get(key.upper())
+        if op is None:
+            close = [oid for oid in self._by_id if oid.lower() == key.lower()]
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UnknownOperationError(f"{self.source}: no operation {key!r}{hint}")
+        return op
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        """Route a concrete request path (with or without the base path) to its operation.
+
+        >>> spec.match("GET", "/v1/models/gpt-4o")  # doctest: +SKIP
+        (Operation(operation_id='retrieveModel', ...), {'model': 'gpt-4o'})
+        """
+        if self._routes is None:
+            # literal templates first: /files/{id}/content loses to nothing, /a/b beats /a/{x}
+            self._routes = sorted(
+                ((op.path.count("{"), op.path_regex(), op) for op in self.operations),
+                key=lambda r: r[0],
+            )
+        base = self.base_path
+        candidates = [path]
+        if base and path.startswith(base + "/"):
+            candidates.insert(0, path[len(base):])
+        upper = method.upper()
+        for candidate in candidates:
+            for _, regex, op in self._routes:
+                if op.method != upper:
+                    continue
+                m = regex.match(candidate)
+                if m:
+                    values = list(m.groupdict().values())
+                    return op, dict(zip(op.path_names(), values, strict=True))
+        return None
+
+    def resolve(self, location: str) -> Any:
+        """The node at an absolute location (``uri#pointer``) or a root pointer (``#/...``)."""
+        if location.startswith("#"):
+            location = self.uri + location
+        return self.documents.get(location)
+
+    def label(self, location: str) -> str:
+        """Short form of a location: ``#/pointer`` inside the root document."""
+        return self.documents.label(location)
+
+
+def _read_root(source: str, use_cache: bool) -> tuple[str, Any, str]:
+    uri = to_uri(source)
+    if not use_cache:
+        doc, raw = read_document(uri)
+        return uri, doc, hashlib.sha256(raw).hexdigest()
+    if is_url(uri):
+        raw = fetch_text(uri)
+    else:
+        doc, raw = None, b""
+        path = urlsplit(uri).path
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            doc, raw = read_document(uri)  # raises the right one-line error
+    digest = hashlib.sha256(raw).hexdigest()
+    cached = _cache_dir() / "specs" / f"{digest}.{_CACHE_FORMAT}.json"
+    try:
+        return uri, loads_json(cached.read_bytes()), digest
+    except (OSError, ValueError):
+        pass
+    doc = parse_document(raw, source)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(dumps_json(doc))
+        tmp.replace(cached)
+    except (OSError, TypeError):
+        pass
+    return uri, doc, digest
+
+
+def _refs(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        for key, value in node.items():
+            if key not in ("example", "examples") and not str(key).startswith("x-"):
+                yield from _refs(value, f"{pointer}/{escape(str(key))}")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _refs(item, f"{pointer}/{i}")
+
+
+def _check_refs(docs: Documents) -> None:
+    """Resolve every ``$ref`` once, loading external documents; a dangling one is an error."""
+    todo = [docs.root_uri]
+    done: set[str] = set()
+    while todo:
+        uri = todo.pop()
+        if uri in done:
+            continue
+        done.add(uri)
+        for pointer, ref in _refs(docs.by_uri[uri], ""):
+            location, _ = docs.resolve(ref, uri, where=docs.label(f"{uri}#{pointer}"))
+            target_uri = split_location(location)[0]
+            if target_uri not in done:
+                todo.append(target_uri)
+
+
+def load_spec(
+    source: str | os.PathLike[str],
+    *,
+    errata: tuple[str, ...] | None = None,
+    cache: bool = True,
+) -> Spec:
+    """Load an OpenAPI 3.0/3.1 spec from a path or http(s) URL, YAML or JSON.
+
+    ``errata`` selects the errata to apply (default: all; ``()`` for none).
+    ``cache`` keeps the parsed document on disk keyed by content hash.
+
+    >>> spec = load_spec("../shared/specs/openai-2.3.0.yaml")  # doctest: +SKIP
+    """
+    text = os.fspath(source)
+    uri, doc, digest = _read_root(text, cache)
+    if not isinstance(doc, dict):
+        raise SpecError(f"{text}: not an OpenAPI document (top level is not a mapping)")
+    version = doc.get("openapi")
+    if version is None:
+        hint = " (Swagger 2.0 is not supported)" if "swagger" in doc else ""
+        raise SpecError(f"{text}: no 'openapi' version field{hint}")
+    if not re.fullmatch(r"3\.[01](\.\d+)?(-.+)?", str(version)):
+        raise SpecError(f"{text}: unsupported OpenAPI version {version!r} (supported: 3.0, 3.1)")
+    if not isinstance(doc.get("paths", {}), dict):
+        raise SpecError(f"{text}#/paths: expected a mapping")
+
+    def load_external(ext_uri: str) -> Any:
+        return read_document(ext_uri)[0]
+
+    docs = Documents(uri, doc, load_external)
+    _check_refs(docs)
+    applied = apply_errata(doc, errata)
+    return Spec(text, docs, digest, applied)
