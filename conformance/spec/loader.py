@@ -28,7 +28,7 @@ from .source import (
 
 __all__ = ["Spec", "load_spec"]
 
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"
 
 
 class Spec:
