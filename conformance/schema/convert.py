@@ -1,0 +1,227 @@
+"""OpenAPI 3.0/3.1 Schema Object → JSON Schema 2020-12, per direction.
+
+Every schema location of a spec becomes one entry of a single ``$defs`` document; ``$ref`` become
+absolute refs into it. What changes on the way:
+
+- ``nullable: true`` allows ``null``: added to ``type`` (and to ``enum``), or, where the schema
+  composes or references others, as an ``anyOf`` with ``{"type": "null"}``. A ``nullable``
+  without ``type`` does the same. A ``nullable`` beside a 3.0 ``$ref`` is honoured too.
+- 3.0 boolean ``exclusiveMinimum``/``exclusiveMaximum`` become the 2020-12 numeric form.
+- 3.0 ``$ref`` siblings are ignored (as 3.0 says); 3.1 ``$ref`` siblings apply.
+- ``readOnly`` properties are not required in requests, ``writeOnly`` ones not in responses.
+- ``discriminator`` without ``mapping``: the mapping is derived from each branch's
+  ``enum``/``const``/``x-stainless-const`` and kept as ``x-conformance-discriminator``
+  (value → branch index) for precise errors and for generators.
+- annotations that validate nothing (``description``, ``example``, ``x-*``, ``xml``…) are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from ..spec.refs import Documents, escape, split_location
+
+__all__ = ["DISCRIMINATOR", "Converter", "def_key"]
+
+DISCRIMINATOR = "x-conformance-discriminator"
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_ONE = (
+    "additionalProperties", "items", "not", "if", "then", "else", "contains",
+    "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema",
+    "additionalItems",
+)
+_KEEP = {
+    "type", "enum", "const", "multipleOf", "maximum", "minimum", "maxLength",
+    "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+    "maxProperties", "minProperties", "required", "dependentRequired", "format", "default",
+    "contentEncoding", "contentMediaType",
+}
+_FRAGMENT_SAFE = "/~$!&'()*+,;=:@-._"
+_COMPOSED = ("$ref", "allOf", "anyOf", "oneOf", "not", "if")
+
+
+def def_key(documents: Documents, location: str) -> str:
+    """The ``$defs`` key for a schema location: its pointer in the root document, else the URI.
+
+    >>> def_key(docs, docs.root_uri + "#/components/schemas/A")  # doctest: +SKIP
+    '/components/schemas/A'
+    """
+    uri, pointer = split_location(location)
+    return pointer if uri == documents.root_uri else location
+
+
+def allow_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema that also accepts ``null``.
+
+    >>> allow_null({"type": "string", "enum": ["a"]})
+    {'type': ['string', 'null'], 'enum': ['a', None]}
+    """
+    if any(k in schema for k in _COMPOSED):
+        return {"anyOf": [{"type": "null"}, schema]}
+    out = dict(schema)
+    kind = out.get("type")
+    if kind is not None:
+        kinds = list(kind) if isinstance(kind, list) else [kind]
+        if "null" not in kinds:
+            out["type"] = [*kinds, "null"]
+    if "enum" in out and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    if "const" in out:
+        out["enum"] = [out.pop("const"), None]
+    return out
+
+
+class Converter:
+    """Converts schemas of one spec for one direction (``"request"`` or ``"response"``).
+
+    ``convert(location)`` returns the converted schema at that location and queues every
+    location it references; ``defs`` accumulates them all, keyed by :func:`def_key`.
+
+    >>> conv = Converter(spec.documents, (3, 0), "response", "urn:x")  # doctest: +SKIP
+    >>> conv.define(loc); conv.defs[def_key(spec.documents, loc)]  # doctest: +SKIP
+    """
+
+    def __init__(self, documents: Documents, version: tuple[int, int], direction: str, uri: str):
+        self.documents = documents
+        self.openapi31 = version >= (3, 1)
+        self.direction = direction
+        self.uri = uri
+        self.defs: dict[str, Any] = {}
+        self.locations: dict[str, str] = {}  # def key -> location
+        self._todo: list[str] = []
+
+    def ref(self, location: str) -> str:
+        """The absolute ``$ref`` for a location, queuing it for conversion."""
+        key = def_key(self.documents, location)
+        if key not in self.defs and key not in self.locations:
+            self.locations[key] = location
+            self._todo.append(location)
+        return f"{self.uri}#/$defs/{quote(escape(key), safe=_FRAGMENT_SAFE)}"
+
+    def define(self, location: str) -> str:
+        """Convert a location and everything it references; returns its ``$ref``."""
+        ref = self.ref(location)
+        while self._todo:
+            loc = self._todo.pop()
+            key = def_key(self.documents, loc)
+            self.defs[key] = self._convert(self.documents.get(loc), loc)
+        return ref
+
+    # -- conversion ---------------------------------------------------------------------------
+
+    def _convert(self, node: Any, location: str) -> Any:
+        if isinstance(node, bool):
+            return node
+        if not isinstance(node, dict):
+            return {}  # not a schema: accept anything rather than crash; spec check reports it
+        base = split_location(location)[0]
+        if "$ref" in node and isinstance(node["$ref"], str):
+            target = self.documents.absolute(node["$ref"], base)
+            ref = {"$ref": self.ref(target)}
+            if not self.openapi31:
+                return allow_null(ref) if node.get("nullable") is True else ref
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            out = self._keywords(siblings, location)
+            out["$ref"] = ref["$ref"]
+        else:
+            out = self._keywords(node, location)
+        if node.get("nullable") is True:
+            out = allow_null(out)
+        return out
+
+    def _keywords(self, node: dict[str, Any], location: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        sub: Callable[[Any, str], Any] = lambda value, suffix: self._convert(value, f"{location}/{suffix}")  # noqa: E731
+        for key, value in node.items():
+            if key in _KEEP:
+                out[key] = value
+            elif key in _SCHEMA_MAPS and isinstance(value, dict):
+                out[key] = {n: sub(s, f"{key}/{escape(n)}") for n, s in value.items()}
+            elif key in _SCHEMA_LISTS and isinstance(value, list):
+                out[key] = [sub(s, f"{key}/{i}") for i, s in enumerate(value)]
+            elif key in _SCHEMA_ONE and isinstance(value, (dict, bool)):
+                out[key] = sub(value, key)
+            elif key == "items" and isinstance(value, list):  # draft-4 style tuple items
+                out["prefixItems"] = [sub(s, f"items/{i}") for i, s in enumerate(value)]
+        if not self.openapi31:
+            for bound, plain in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+                flag = node.get(bound)
+                if flag is True and plain in node:
+                    out[bound] = out.pop(plain)
+        elif "exclusiveMinimum" in node or "exclusiveMaximum" in node:
+            for bound in ("exclusiveMinimum", "exclusiveMaximum"):
+                if isinstance(node.get(bound), (int, float)) and not isinstance(node.get(bound), bool):
+                    out[bound] = node[bound]
+        if "required" in out and isinstance(node.get("properties"), dict):
+            out["required"] = self._required(out["required"], node["properties"], location)
+        if isinstance(node.get("discriminator"), dict):
+            mapping = self._discriminator(node, location)
+            if mapping is not None:
+                out[DISCRIMINATOR] = mapping
+        return out
+
+    def _required(self, required: list[Any], props: dict[str, Any], location: str) -> list[Any]:
+        hidden = "readOnly" if self.direction == "request" else "writeOnly"
+        keep = []
+        for name in required:
+            prop = props.get(name)
+            if isinstance(prop, dict):
+                try:
+                    _, target = self.documents.deref(prop, f"{location}/properties/{escape(str(name))}")
+                except Exception:  # dangling refs are reported by load_spec
+                    target = prop
+                if isinstance(target, dict) and (prop.get(hidden) or target.get(hidden)):
+                    continue
+            keep.append(name)
+        return keep
+
+    def _discriminator(self, node: dict[str, Any], location: str) -> dict[str, Any] | None:
+        disc = node["discriminator"]
+        prop = disc.get("propertyName")
+        branches_key = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else None
+        if not isinstance(prop, str) or branches_key is None:
+            return None
+        base = split_location(location)[0]
+        branches = node[branches_key]
+        mapping: dict[str, int] = {}
+        explicit = disc.get("mapping") or {}
+        targets = {}
+        for i, branch in enumerate(branches):
+            if isinstance(branch, dict) and isinstance(branch.get("$ref"), str):
+                targets[self.documents.absolute(branch["$ref"], base)] = i
+        for value, ref in explicit.items():
+            target = self.documents.absolute(ref if "#" in ref or "/" in ref else f"#/components/schemas/{ref}", base)
+            if target in targets:
+                mapping[str(value)] = targets[target]
+        for i, _ in enumerate(branches):
+            for value in self._branch_values(f"{location}/{branches_key}/{i}", prop, 0):
+                mapping.setdefault(value, i)
+        return {"propertyName": prop, "keyword": branches_key, "mapping": mapping}
+
+    def _branch_values(self, location: str, prop: str, depth: int) -> list[str]:
+        if depth > 6:
+            return []
+        try:
+            location, node = self.documents.deref(self.documents.get(location), location)
+        except Exception:
+            return []
+        if not isinstance(node, dict):
+            return []
+        schema = (node.get("properties") or {}).get(prop)
+        if isinstance(schema, dict):
+            try:
+                _, schema = self.documents.deref(schema, f"{location}/properties/{escape(prop)}")
+            except Exception:
+                schema = {}
+            if "const" in schema:
+                return [str(schema["const"])]
+            if isinstance(schema.get("enum"), list):
+                return [str(v) for v in schema["enum"] if v is not None]
+        values: list[str] = []
+        for i, _ in enumerate(node.get("allOf") or []):
+            values += self._branch_values(f"{location}/allOf/{i}", prop, depth + 1)
+        return values
