@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import weakref
 from typing import Any
+from urllib.parse import quote
 
 from ..spec import Spec
 from ..spec.refs import escape, pointer_get, split_location
-from .convert import Converter, def_key
+from .convert import FRAGMENT_SAFE, Converter, def_key
 from .strict import strict_schema
 
 __all__ = ["DIRECTIONS", "SchemaSet", "schema_set"]
@@ -66,6 +67,10 @@ class SchemaSet:
         """The absolute ``$ref`` of a schema location (converted on first use)."""
         ref = self.converter.define(location)
         return ref.replace(self.uri, self.strict_uri, 1) if strict else ref
+
+    def pointer_ref(self, pointer: str) -> str:
+        """The absolute ``$ref`` of a JSON pointer inside the (lenient) document."""
+        return f"{self.uri}#{quote(pointer, safe=FRAGMENT_SAFE)}"
 
     def schema(self, location: str, *, strict: bool = False) -> dict[str, Any]:
         """A root schema for the location: a ``$ref`` (strict: forbidding undeclared properties)."""

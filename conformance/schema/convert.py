@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from ..spec.refs import Documents, escape, split_location
 
-__all__ = ["DISCRIMINATOR", "Converter", "def_key"]
+__all__ = ["DISCRIMINATOR", "FRAGMENT_SAFE", "Converter", "allow_null", "def_key"]
 
 DISCRIMINATOR = "x-conformance-discriminator"
 
@@ -40,7 +40,7 @@ _KEEP = {
     "maxProperties", "minProperties", "required", "dependentRequired", "format", "default",
     "contentEncoding", "contentMediaType",
 }
-_FRAGMENT_SAFE = "/~$!&'()*+,;=:@-._"
+FRAGMENT_SAFE = "/~$!&'()*+,;=:@-._"
 _COMPOSED = ("$ref", "allOf", "anyOf", "oneOf", "not", "if")
 
 
@@ -100,7 +100,7 @@ class Converter:
         if key not in self.defs and key not in self.locations:
             self.locations[key] = location
             self._todo.append(location)
-        return f"{self.uri}#/$defs/{quote(escape(key), safe=_FRAGMENT_SAFE)}"
+        return f"{self.uri}#/$defs/{quote(escape(key), safe=FRAGMENT_SAFE)}"
 
     def define(self, location: str) -> str:
         """Convert a location and everything it references; returns its ``$ref``."""

@@ -1,0 +1,230 @@
+"""Compiled, cached validators over a ``SchemaSet``; JSON Schema errors → ``Violation``.
+
+The fast engine is jsonschema-rs; ``jsonschema`` (Python) is the reference implementation, used
+by the differential tests and available through :meth:`Engine.reference`.
+Validation runs the strict validator first: when it passes there is nothing to report, which is
+the common case and costs one call. Otherwise the lenient validator's errors are violations and
+the properties only the strict one rejects are reported as ``undeclared`` warnings (errors in
+strict mode).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema_rs
+
+from ..schema import DISCRIMINATOR, SchemaSet
+from ..spec.refs import escape, pointer_get, split_location
+from .violation import ERROR, WARNING, Violation
+
+__all__ = ["Engine"]
+
+_MAX_MESSAGE = 240
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + escape(str(p)) for p in path)
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
+class Engine:
+    """Validators for one :class:`SchemaSet`, compiled on first use and cached.
+
+    >>> engine = Engine(schema_set(spec, "response"))  # doctest: +SKIP
+    >>> engine.check(location, {"id": 1}, where="response.body")  # doctest: +SKIP
+    [Violation(message="'object' is a required property", ...)]
+    """
+
+    def __init__(self, schemas: SchemaSet) -> None:
+        self.schemas = schemas
+        self._registry: Any = None
+        self._registry_size = -1
+        self._compiled: dict[tuple[str, bool], Any] = {}
+        self._reference: dict[str, Any] = {}
+
+    def _current_registry(self) -> Any:
+        if self._registry_size != len(self.schemas.defs):
+            self._registry = jsonschema_rs.Registry(
+                [
+                    (self.schemas.uri, self.schemas.document(False)),
+                    (self.schemas.strict_uri, self.schemas.document(True)),
+                ]
+            )
+            self._registry_size = len(self.schemas.defs)
+            self._compiled.clear()
+        return self._registry
+
+    def compiled(self, ref: str, strict: bool = False) -> Any:
+        """The jsonschema-rs validator for an absolute ``$ref`` of the set."""
+        registry = self._current_registry()
+        key = (ref, strict)
+        validator = self._compiled.get(key)
+        if validator is None:
+            schema: dict[str, Any] = {"$ref": ref}
+            if strict:
+                schema = {"$ref": ref.replace(self.schemas.uri, self.schemas.strict_uri, 1),
+                          "unevaluatedProperties": False}
+            validator = jsonschema_rs.Draft202012Validator(schema, registry=registry)
+            self._compiled[key] = validator
+        return validator
+
+    def validator(self, location: str, strict: bool = False) -> Any:
+        """The compiled validator for a spec schema location."""
+        return self.compiled(self.schemas.ref(location), strict)
+
+    def reference(self, location: str, strict: bool = False) -> Any:
+        """The reference (pure-Python ``jsonschema``) validator for a spec schema location."""
+        import jsonschema
+        import referencing
+
+        ref = self.schemas.ref(location, strict=strict)
+        key = ref + ("#strict" if strict else "")
+        if key not in self._reference:
+            registry: Any = referencing.Registry().with_resources(
+                [
+                    (self.schemas.uri, referencing.Resource.from_contents(self.schemas.document(False))),
+                    (self.schemas.strict_uri, referencing.Resource.from_contents(self.schemas.document(True))),
+                ]
+            )
+            schema = self.schemas.schema(location, strict=strict)
+            self._reference[key] = jsonschema.Draft202012Validator(schema, registry=registry)
+        return self._reference[key]
+
+    def is_valid(self, location: str, instance: Any, *, strict: bool = False) -> bool:
+        """Fast yes/no."""
+        return bool(self.validator(location, strict).is_valid(instance))
+
+    def check(
+        self,
+        location: str,
+        instance: Any,
+        *,
+        where: str,
+        operation: str = "",
+        strict: bool = False,
+        event: int | None = None,
+        prefix: str = "",
+    ) -> list[Violation]:
+        """Every violation of ``instance`` against the schema at ``location``.
+
+        Undeclared properties are warnings, or errors when ``strict``. ``prefix`` is prepended
+        to every pointer (e.g. ``/limit`` for a parameter).
+        """
+        ref = self.schemas.ref(location)
+        if self.compiled(ref, True).is_valid(instance):
+            return []
+        made = dict(where=where, operation=operation, event=event)
+        out = [
+            Violation(severity=ERROR, pointer=prefix + pointer, **made, **fields)  # type: ignore[arg-type]
+            for pointer, fields in self._errors(ref, instance, "", 0)
+        ]
+        failing = [v.pointer for v in out]
+        for error in self.compiled(ref, True).iter_errors(instance):
+            kind = error.kind
+            if kind.name != "unevaluatedProperties":
+                continue
+            base = prefix + _pointer(error.instance_path)
+            for name in kind.unexpected:
+                pointer = f"{base}/{escape(str(name))}"
+                # annotations of failing branches are dropped: undeclared is unreliable there
+                if any(f == base or f.startswith(base + "/") for f in failing):
+                    continue
+                out.append(
+                    Violation(
+                        message=f"property {name!r} is not declared by the schema",
+                        pointer=pointer,
+                        schema_path=self.schemas.spec_location(
+                            (error.absolute_keyword_location or ref).rsplit("/unevaluated", 1)[0]
+                        ),
+                        keyword="undeclared",
+                        severity=ERROR if strict else WARNING,
+                        **made,  # type: ignore[arg-type]
+                    )
+                )
+        return out
+
+    # -- error refinement ---------------------------------------------------------------------
+
+    def _errors(self, ref: str, instance: Any, base: str, depth: int) -> list[tuple[str, dict[str, Any]]]:
+        found: list[tuple[str, dict[str, Any]]] = []
+        for error in self.compiled(ref).iter_errors(instance):
+            pointer = base + _pointer(error.instance_path)
+            keyword = error.kind.name
+            location = error.absolute_keyword_location or ""
+            if keyword in ("oneOf", "anyOf") and depth < 8:
+                refined = self._refine_branches(location, keyword, error, pointer, depth)
+                if refined is not None:
+                    found += refined
+                    continue
+            found.append(
+                (pointer, {
+                    "message": _short(error.message),
+                    "keyword": keyword,
+                    "schema_path": self.schemas.spec_location(location),
+                })
+            )
+        return found
+
+    def _refine_branches(
+        self, location: str, keyword: str, error: Any, pointer: str, depth: int
+    ) -> list[tuple[str, dict[str, Any]]] | None:
+        """For a failed oneOf/anyOf: the errors of the branch the data was meant for."""
+        uri, kw_pointer = split_location(location)
+        if uri != self.schemas.uri:
+            return None
+        parent_pointer = kw_pointer.rsplit("/", 1)[0]
+        try:
+            parent = pointer_get(self.schemas.document(False), parent_pointer)
+        except KeyError:
+            return None
+        branches = parent.get(keyword) or []
+        instance = error.instance
+        spec_path = self.schemas.spec_location(location)
+        disc = parent.get(DISCRIMINATOR)
+        if isinstance(disc, dict) and disc.get("keyword") == keyword and isinstance(instance, dict):
+            prop = disc["propertyName"]
+            mapping = disc["mapping"]
+            if prop not in instance:
+                return [(pointer, {
+                    "message": f"discriminator property {prop!r} is missing",
+                    "keyword": "discriminator", "schema_path": spec_path,
+                })]
+            value = instance[prop]
+            if str(value) not in mapping:
+                known = ", ".join(sorted(mapping)[:12]) + (", …" if len(mapping) > 12 else "")
+                return [(f"{pointer}/{escape(prop)}", {
+                    "message": f"unknown {prop} {value!r} (expected one of: {known})",
+                    "keyword": "discriminator", "schema_path": spec_path,
+                })]
+            index = mapping[str(value)]
+            branch_ref = self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{index}")
+            inner = self._errors(branch_ref, instance, pointer, depth + 1)
+            return inner or None
+        # no discriminator: pick the branch that fails least (and deepest), if it is clear
+        if keyword == "oneOf" and error.kind.name == "oneOf" and "more than one" in error.message:
+            return None
+        scored = []
+        for index, _ in enumerate(branches):
+            branch_ref = self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{index}")
+            branch = self.compiled(branch_ref)
+            if branch.is_valid(instance):
+                return None  # e.g. oneOf matched more than one branch: keep the original error
+            errors = list(branch.iter_errors(instance))
+            # a branch whose type or tag (enum/const one level down) does not fit is unlikely meant
+            mismatch = any(
+                (e.kind.name == "type" and not list(e.instance_path))
+                or (e.kind.name in ("enum", "const") and len(list(e.instance_path)) == 1)
+                for e in errors
+            )
+            scored.append((mismatch, len(errors), index, branch_ref))
+        if not scored:
+            return None
+        scored.sort()
+        best = scored[0]
+        if best[0] or (len(scored) > 1 and scored[1][:2] == best[:2]):
+            return None  # no branch fits the data's type or tag, or it is a tie: keep the summary
+        return self._errors(best[3], instance, pointer, depth + 1) or None

@@ -1,0 +1,337 @@
+"""``Validator``: every request, response and SSE stream of a spec, checked against it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .. import sse
+from ..schema import schema_set
+from ..spec import MediaType, Operation, Spec, Stream
+from .body import DecodeError, decode_form, decode_json, form_fields, match_media_type, media_kind, parse_multipart
+from .engine import Engine
+from .params import MISSING, deserialize
+from .shape import Shape
+from .violation import Violation
+
+__all__ = ["NOBODY", "Validator"]
+
+NOBODY: Any = MISSING
+Query = str | Mapping[str, Any] | Sequence[tuple[str, Any]]
+
+
+def _pairs(query: Query) -> list[tuple[str, str]]:
+    if isinstance(query, str):
+        return parse_qsl(query.lstrip("?"), keep_blank_values=True)
+    items = query.items() if isinstance(query, Mapping) else query
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            out.append((str(key), "true" if v is True else "false" if v is False else str(v)))
+    return out
+
+
+class Validator:
+    """Compiled validators for every request, response and stream of a spec.
+
+    >>> v = Validator(load_spec("openai-2.3.0.yaml"))  # doctest: +SKIP
+    >>> v.response("createChatCompletion", status=200, body={"id": "x"})  # doctest: +SKIP
+    [Violation(message="'choices' is a required property", where='response.body', ...)]
+
+    ``strict=True`` turns undeclared properties from warnings into errors.
+    """
+
+    def __init__(self, spec: Spec, *, strict: bool = False) -> None:
+        self.spec = spec
+        self.strict = strict
+        self.requests = Engine(schema_set(spec, "request"))
+        self.responses = Engine(schema_set(spec, "response"))
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def operation(self, operation: str | Operation) -> Operation:
+        """Look an operation up by operationId or ``METHOD /path`` (or pass one through)."""
+        return operation if isinstance(operation, Operation) else self.spec.operation(operation)
+
+    def compile_all(self) -> int:
+        """Compile every validator of every operation (lenient and strict); returns how many."""
+        count = 0
+        for op in self.spec.operations:
+            locations = [(self.requests, p.schema) for p in op.parameters if p.schema]
+            if op.request_body:
+                locations += [(self.requests, m.schema) for m in op.request_body.content.values() if m.schema]
+            for response in op.responses.values():
+                locations += [(self.responses, m.schema) for m in response.content.values() if m.schema]
+                locations += [(self.responses, h.schema) for h in response.headers.values() if h.schema]
+            for engine, location in locations:
+                assert location is not None
+                engine.validator(location, False)
+                engine.validator(location, True)
+                count += 2
+        return count
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def request(
+        self,
+        operation: str | Operation | None = None,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        path_params: Mapping[str, str] | None = None,
+        query: Query = (),
+        headers: Mapping[str, str] | None = None,
+        body: Any = NOBODY,
+        content_type: str | None = None,
+    ) -> list[Violation]:
+        """Violations of one request. Give the operation, or ``method`` + concrete ``path`` to route.
+
+        ``body`` is raw ``bytes``/``str`` (decoded by its Content-Type) or an already parsed JSON
+        value. Path parameters come from ``path`` (routed against the template) or ``path_params``.
+
+        >>> v.request("createChatCompletion", body={"model": "gpt-4o", "messages": []})  # doctest: +SKIP
+        """
+        headers = {k.lower(): str(val) for k, val in (headers or {}).items()}
+        if operation is None:
+            if method is None or path is None:
+                raise ValueError("give an operation, or a method and a path")
+            routed = self.spec.match(method, path.split("?", 1)[0])
+            if routed is None:
+                return [Violation(f"no operation matches {method.upper()} {path}", where="request.path",
+                                  keyword="route")]
+            op, found = routed
+        else:
+            op = self.operation(operation)
+            found = {}
+            if path is not None:
+                m = op.path_regex().match(self._strip_base(path.split("?", 1)[0]))
+                if m is None:
+                    return [Violation(f"path {path!r} does not match {op.path}", where="request.path",
+                                      keyword="route", operation=op.operation_id)]
+                found = dict(zip(op.path_names(), m.groupdict().values(), strict=True))
+        if path is not None and "?" in path and not query:
+            query = path.split("?", 1)[1]
+        from urllib.parse import unquote
+
+        found = {k: unquote(v) for k, v in found.items()}
+        found.update(path_params or {})
+        out: list[Violation] = []
+        pairs = _pairs(query)
+        cookies = {k: m.value for k, m in SimpleCookie(headers.get("cookie", "")).items()}
+        sources: dict[str, Any] = {"query": pairs, "header": headers, "cookie": cookies}
+        for param in op.parameters:
+            source = found.get(param.name, MISSING) if param.location == "path" else sources[param.location]
+            shape = Shape(self.requests.schemas, self._converted(self.requests, param.schema))
+            value = deserialize(param, shape, source) if source is not MISSING else MISSING
+            where = f"request.{param.location}"
+            if value is MISSING:
+                if param.required:
+                    out.append(Violation(f"required {param.location} parameter {param.name!r} is missing",
+                                         where=where, pointer=f"/{param.name}", keyword="required",
+                                         schema_path=param.pointer, operation=op.operation_id))
+                continue
+            if param.schema:
+                out += self.requests.check(param.schema, value, where=where, operation=op.operation_id,
+                                           strict=self.strict, prefix=f"/{param.name}")
+        out += self._request_body(op, headers, body, content_type)
+        return out
+
+    def _strip_base(self, path: str) -> str:
+        base = self.spec.base_path
+        return path[len(base):] if base and path.startswith(base + "/") else path
+
+    def _converted(self, engine: Engine, location: str | None) -> Any:
+        return engine.schemas.resolve(engine.schemas.ref(location)) if location else {}
+
+    def _request_body(self, op: Operation, headers: dict[str, str], body: Any, content_type: str | None) -> list[Violation]:
+        made = dict(operation=op.operation_id)
+        spec_body = op.request_body
+        empty = body is NOBODY or body is None or body == b"" or body == ""
+        if spec_body is None:
+            return []
+        if empty:
+            if spec_body.required:
+                return [Violation("request body is required", where="request.body", keyword="required",
+                                  schema_path=spec_body.pointer, **made)]
+            return []
+        declared = list(spec_body.content)
+        ctype = content_type or headers.get("content-type")
+        if ctype is None:
+            if isinstance(body, (bytes, str)):
+                return [Violation(f"Content-Type is missing (expected {' or '.join(declared)})",
+                                  where="request.content-type", keyword="content-type", **made)]
+            ctype = next((d for d in declared if media_kind(d) == "json"), declared[0] if declared else "")
+        media_key = match_media_type(ctype, declared)
+        if media_key is None:
+            return [Violation(f"Content-Type {ctype!r} is not accepted (expected {' or '.join(declared)})",
+                              where="request.content-type", keyword="content-type",
+                              schema_path=spec_body.pointer, **made)]
+        return self._body(self.requests, spec_body.content[media_key], ctype, body, "request.body", op)
+
+    def _body(self, engine: Engine, media: MediaType, ctype: str, body: Any, where: str, op: Operation) -> list[Violation]:
+        made = dict(operation=op.operation_id, where=where)
+        kind = media_kind(media.media_type)
+        try:
+            if kind == "json":
+                instance = decode_json(body) if isinstance(body, (bytes, bytearray, str)) else body
+            elif kind in ("multipart", "form"):
+                shape = Shape(engine.schemas, self._converted(engine, media.schema))
+                if isinstance(body, Mapping):
+                    fields = [(k, v if isinstance(v, (bytes, str)) else json.dumps(v), None) for k, v in body.items()]
+                elif kind == "multipart":
+                    raw = body.encode() if isinstance(body, str) else bytes(body)
+                    fields = list(parse_multipart(raw, ctype))
+                else:
+                    fields = form_fields(body)
+                instance = decode_form(fields, shape)
+            else:
+                return []  # binary, text: nothing a JSON Schema can say beyond presence
+        except DecodeError as exc:
+            return [Violation(str(exc), keyword="decode", **made)]  # type: ignore[arg-type]
+        if media.schema is None:
+            return []
+        return engine.check(media.schema, instance, where=where, operation=op.operation_id, strict=self.strict)
+
+    # -- responses -----------------------------------------------------------------------------
+
+    def response(
+        self,
+        operation: str | Operation,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        body: Any = NOBODY,
+        content_type: str | None = None,
+    ) -> list[Violation]:
+        """Violations of one response: status documented, Content-Type declared, headers, body.
+
+        A ``text/event-stream`` body is checked as a stream (see :meth:`stream`).
+
+        >>> v.response("listModels", status=200, body={"object": "list", "data": []})  # doctest: +SKIP
+        []
+        """
+        op = self.operation(operation)
+        made = dict(operation=op.operation_id)
+        documented = op.response_for(status)
+        if documented is None:
+            listed = ", ".join(op.responses) or "none"
+            return [Violation(f"status {status} is not documented (documented: {listed})",
+                              where="response.status", keyword="status", schema_path=op.pointer + "/responses", **made)]
+        headers = {k.lower(): str(val) for k, val in (headers or {}).items()}
+        out: list[Violation] = []
+        for name, header in documented.headers.items():
+            value = headers.get(name.lower())
+            if value is None:
+                if header.required:
+                    out.append(Violation(f"required header {name!r} is missing", where="response.header",
+                                         pointer=f"/{name}", keyword="required", schema_path=header.pointer, **made))
+                continue
+            if header.schema:
+                shape = Shape(self.responses.schemas, self._converted(self.responses, header.schema))
+                parsed = deserialize(header, shape, headers)
+                out += self.responses.check(header.schema, parsed, where="response.header",
+                                            operation=op.operation_id, strict=self.strict, prefix=f"/{name}")
+        empty = body is NOBODY or body is None or body == b"" or body == ""
+        declared = list(documented.content)
+        if not declared:
+            if not empty:
+                out.append(Violation(f"status {status} declares no body but one was sent", where="response.body",
+                                     keyword="content", schema_path=documented.pointer, **made))
+            return out
+        ctype = content_type or headers.get("content-type")
+        if ctype is None:
+            if isinstance(body, (bytes, str)) and not empty:
+                out.append(Violation(f"Content-Type is missing (declared: {', '.join(declared)})",
+                                     where="response.content-type", keyword="content-type", **made))
+                return out
+            ctype = next((d for d in declared if media_kind(d) == "json"), declared[0])
+        media_key = match_media_type(ctype, declared)
+        if media_key is None:
+            out.append(Violation(f"Content-Type {ctype!r} is not declared (declared: {', '.join(declared)})",
+                                 where="response.content-type", keyword="content-type",
+                                 schema_path=documented.pointer + "/content", **made))
+            return out
+        if empty:
+            out.append(Violation(f"{media_key} body is missing", where="response.body", keyword="content",
+                                 schema_path=documented.pointer, **made))
+            return out
+        media = documented.content[media_key]
+        if media_kind(media_key) == "sse":
+            stream = next((s for s in op.streams if s.status == documented.status and s.media_type == media_key), None)
+            if stream is not None:
+                return out + self._stream(op, stream, body)
+            return out
+        return out + self._body(self.responses, media, ctype, body, "response.body", op)
+
+    # -- streams -------------------------------------------------------------------------------
+
+    def stream(
+        self,
+        operation: str | Operation,
+        events: bytes | str | Iterable[sse.Event],
+        *,
+        status: int = 200,
+    ) -> list[Violation]:
+        """Violations of a server-sent-event stream: framing, each event's data, the ``[DONE]`` end.
+
+        ``events`` is the raw stream (``bytes``/``str``) or already parsed ``sse.Event`` s.
+
+        >>> v.stream("createChatCompletion", 'data: {"id": "c", ...}\\n\\ndata: [DONE]\\n\\n')  # doctest: +SKIP
+        """
+        op = self.operation(operation)
+        stream = op.stream_for(status)
+        if stream is None:
+            return [Violation(f"{op.operation_id} does not stream (status {status})", where="stream",
+                              keyword="stream", operation=op.operation_id)]
+        return self._stream(op, stream, events)
+
+    def _stream(self, op: Operation, stream: Stream, events: Any) -> list[Violation]:
+        made = dict(operation=op.operation_id)
+        out: list[Violation] = []
+        if isinstance(events, (bytes, bytearray, str)):
+            parsed = sse.parse(bytes(events) if isinstance(events, bytearray) else events)
+            items = parsed.events
+            out += [Violation(issue.message, where="stream", keyword="framing", pointer=f"/line/{issue.line}", **made)
+                    for issue in parsed.issues]
+        else:
+            items = list(events)
+        if not items:
+            out.append(Violation("stream has no events", where="stream", keyword="empty", **made))
+            return out
+        done_at: int | None = None
+        for index, event in enumerate(items):
+            at = dict(event=index, where="stream.event", **made)
+            if done_at is not None:
+                out.append(Violation(f"event after {stream.done} (sent at event {done_at})", keyword="done", **at))  # type: ignore[arg-type]
+                continue
+            if stream.done is not None and event.data == stream.done and not stream.envelope:
+                done_at = index
+                continue
+            instance: Any
+            try:
+                data: Any = json.loads(event.data)
+            except ValueError:
+                if not stream.envelope:
+                    out.append(Violation(f"event data is not JSON: {event.data[:80]!r}", keyword="json", **at))  # type: ignore[arg-type]
+                    continue
+                data = event.data
+            if stream.envelope:
+                if event.event is None:
+                    out.append(Violation("event has no 'event:' name", keyword="event", **at))  # type: ignore[arg-type]
+                    continue
+                instance = {"event": event.event, "data": data}
+            else:
+                instance = data
+                kind = data.get("type") if isinstance(data, dict) else None
+                if event.event is not None and isinstance(kind, str) and event.event != kind:
+                    out.append(Violation(f"SSE event name {event.event!r} differs from data type {kind!r}",
+                                         keyword="event", pointer="/type", **at))  # type: ignore[arg-type]
+            if stream.schema is not None:
+                out += self.responses.check(stream.schema, instance, where="stream.event", operation=op.operation_id,
+                                            strict=self.strict, event=index)
+        if stream.done is not None and done_at is None:
+            out.append(Violation(f"stream ended without data: {stream.done}", where="stream", keyword="done", **made))
+        return out
