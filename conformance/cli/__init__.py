@@ -1,0 +1,9 @@
+"""The ``conformance`` command: a thin face over the library.
+
+>>> main(["spec", "check", "openai-2.3.0.yaml"])  # doctest: +SKIP
+0
+"""
+
+from .main import main
+
+__all__ = ["main"]
