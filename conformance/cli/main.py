@@ -27,26 +27,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    spec = commands.add_parser("spec", help="inspect a spec").add_subparsers(dest="spec_command", required=True)
-    check = spec.add_parser("check", help="load, index and compile every validator; list errata applied")
+    spec = commands.add_parser("spec", help="inspect a spec").add_subparsers(
+        dest="spec_command", required=True
+    )
+    check = spec.add_parser(
+        "check", help="load, index and compile every validator; list errata applied"
+    )
     examples = spec.add_parser("examples", help="validate every example the spec carries")
     examples.add_argument("--all", action="store_true", help="list valid examples too")
     examples.add_argument("--no-schemas", action="store_true", help="only operation examples")
 
-    validate = commands.add_parser("validate", help="validate a request, response or stream against an operation")
+    validate = commands.add_parser(
+        "validate", help="validate a request, response or stream against an operation"
+    )
     validate.add_argument("--operation", "-o", required=True, help="operationId or 'METHOD /path'")
     what = validate.add_mutually_exclusive_group(required=True)
-    what.add_argument("--request", metavar="FILE", help="raw HTTP request, or a JSON body ('-' = stdin)")
-    what.add_argument("--response", metavar="FILE", help="raw HTTP response, or a JSON body ('-' = stdin)")
+    what.add_argument(
+        "--request", metavar="FILE", help="raw HTTP request, or a JSON body ('-' = stdin)"
+    )
+    what.add_argument(
+        "--response", metavar="FILE", help="raw HTTP response, or a JSON body ('-' = stdin)"
+    )
     what.add_argument("--stream", metavar="FILE", help="raw text/event-stream ('-' = stdin)")
-    validate.add_argument("--status", type=int, default=None, help="status of a bare response body (default 200)")
+    validate.add_argument(
+        "--status", type=int, default=None, help="status of a bare response body (default 200)"
+    )
     validate.add_argument("--content-type", default=None, help="Content-Type of a bare body")
-    validate.add_argument("--strict", action="store_true", help="undeclared properties are errors, not warnings")
+    validate.add_argument(
+        "--strict", action="store_true", help="undeclared properties are errors, not warnings"
+    )
 
     for sub in (check, examples, validate):
-        sub.add_argument("spec", metavar="SPEC", help="path or http(s) URL of an OpenAPI 3.0/3.1 spec")
-        sub.add_argument("--errata", default=None, metavar="IDS",
-                         help="comma-separated errata to apply (default: all); 'none' for none")
+        sub.add_argument(
+            "spec", metavar="SPEC", help="path or http(s) URL of an OpenAPI 3.0/3.1 spec"
+        )
+        sub.add_argument(
+            "--errata",
+            default=None,
+            metavar="IDS",
+            help="comma-separated errata to apply (default: all); 'none' for none",
+        )
         sub.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
@@ -56,7 +76,11 @@ def _load(args: argparse.Namespace) -> Any:
 
     errata = None
     if args.errata is not None:
-        errata = () if args.errata.strip() in ("", "none") else tuple(e.strip() for e in args.errata.split(","))
+        errata = (
+            ()
+            if args.errata.strip() in ("", "none")
+            else tuple(e.strip() for e in args.errata.split(","))
+        )
     return load_spec(args.spec, errata=errata)
 
 
@@ -73,12 +97,25 @@ def _spec_check(args: argparse.Namespace) -> int:
     bodies = sum(op.request_body is not None for op in ops)
     responses = sum(len(op.responses) for op in ops)
     if args.json:
-        print(json.dumps({
-            "spec": args.spec, "openapi": spec.openapi, "title": spec.title, "version": spec.api_version,
-            "operations": len(ops), "paths": len(spec.document.get("paths") or {}),
-            "request_bodies": bodies, "responses": responses, "streams": streams,
-            "validators": compiled, "errata": [vars(e) for e in spec.errata], "seconds": round(elapsed, 3),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "spec": args.spec,
+                    "openapi": spec.openapi,
+                    "title": spec.title,
+                    "version": spec.api_version,
+                    "operations": len(ops),
+                    "paths": len(spec.document.get("paths") or {}),
+                    "request_bodies": bodies,
+                    "responses": responses,
+                    "streams": streams,
+                    "validators": compiled,
+                    "errata": [vars(e) for e in spec.errata],
+                    "seconds": round(elapsed, 3),
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"{args.spec}: OpenAPI {spec.openapi}, {spec.title} {spec.api_version}")
     print(f"  operations  {len(ops)} indexed ({len(spec.document.get('paths') or {})} paths)")
@@ -98,7 +135,11 @@ def _spec_examples(args: argparse.Namespace) -> int:
     spec = _load(args)
     results = check_examples(Validator(spec), schemas=not args.no_schemas)
     if args.json:
-        print(json.dumps([{k: v for k, v in vars(r).items() if k != "violations"} for r in results], indent=2))
+        print(
+            json.dumps(
+                [{k: v for k, v in vars(r).items() if k != "violations"} for r in results], indent=2
+            )
+        )
         return 0
     shown = [r for r in results if args.all or r.status != "valid"]
     if shown:
@@ -106,12 +147,16 @@ def _spec_examples(args: argparse.Namespace) -> int:
         print(f"{'status':<11} {'subject':<{width}}  {'example':<26} reason")
         for r in shown:
             print(f"{r.status:<11} {r.subject:<{width}}  {r.title[:26]:<26} {r.reason[:160]}")
-    for label, group in (("operation examples", [r for r in results if r.title != "schema example"]),
-                         ("schema examples", [r for r in results if r.title == "schema example"])):
+    for label, group in (
+        ("operation examples", [r for r in results if r.title != "schema example"]),
+        ("schema examples", [r for r in results if r.title == "schema example"]),
+    ):
         if group:
             counts = Counter(r.status for r in group)
-            print(f"{label}: {counts['valid']}/{len(group)} valid, {counts['invalid']} invalid, "
-                  f"{counts['unparseable']} unparseable, {counts['skipped']} skipped")
+            print(
+                f"{label}: {counts['valid']}/{len(group)} valid, {counts['invalid']} invalid, "
+                f"{counts['unparseable']} unparseable, {counts['skipped']} skipped"
+            )
     return 0
 
 
@@ -135,13 +180,19 @@ def _validate(args: argparse.Namespace) -> int:
     elif args.request is not None:
         message = parse_message(_read(args.request), args.request, response=False)
         violations = validator.request(
-            op, path=message.target, headers=message.headers, body=message.body,
+            op,
+            path=message.target,
+            headers=message.headers,
+            body=message.body,
             content_type=args.content_type or message.headers.get("content-type"),
         )
     else:
         message = parse_message(_read(args.response), args.response, response=True)
         violations = validator.response(
-            op, status=args.status or message.status or 200, headers=message.headers, body=message.body,
+            op,
+            status=args.status or message.status or 200,
+            headers=message.headers,
+            body=message.body,
             content_type=args.content_type or message.headers.get("content-type"),
         )
     errors = [v for v in violations if v.is_error]

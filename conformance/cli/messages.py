@@ -9,7 +9,9 @@ from ..errors import InputError
 
 __all__ = ["Message", "parse_message"]
 
-_REQUEST_LINE = re.compile(rb"^(GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH|TRACE) (\S+)( HTTP/\d(\.\d)?)?\r?$", re.I)
+_REQUEST_LINE = re.compile(
+    rb"^(GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH|TRACE) (\S+)( HTTP/\d(\.\d)?)?\r?$", re.I
+)
 _STATUS_LINE = re.compile(rb"^HTTP/\d(\.\d)? (\d{3})( .*)?\r?$")
 
 
@@ -47,5 +49,9 @@ def parse_message(data: bytes, name: str, *, response: bool) -> Message:
         headers[key.decode("latin-1").strip().lower()] = value.decode("latin-1").strip()
     if response:
         return Message(body=body, headers=headers, status=int(match.group(2)))
-    return Message(body=body, headers=headers, method=match.group(1).decode().upper(),
-                   target=match.group(2).decode())
+    return Message(
+        body=body,
+        headers=headers,
+        method=match.group(1).decode().upper(),
+        target=match.group(2).decode(),
+    )

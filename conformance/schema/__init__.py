@@ -8,4 +8,12 @@ from .catalog import DIRECTIONS, SchemaSet, schema_set
 from .convert import DISCRIMINATOR, allow_null, def_key
 from .strict import strict_schema
 
-__all__ = ["DIRECTIONS", "DISCRIMINATOR", "SchemaSet", "allow_null", "def_key", "schema_set", "strict_schema"]
+__all__ = [
+    "DIRECTIONS",
+    "DISCRIMINATOR",
+    "SchemaSet",
+    "allow_null",
+    "def_key",
+    "schema_set",
+    "strict_schema",
+]

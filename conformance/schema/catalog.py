@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from ..spec import Spec
 from ..spec.refs import escape, pointer_get, split_location
-from .convert import FRAGMENT_SAFE, Converter, def_key
+from .convert import FRAGMENT_SAFE, Converter
 from .strict import strict_schema
 
 __all__ = ["DIRECTIONS", "SchemaSet", "schema_set"]
@@ -85,7 +85,9 @@ class SchemaSet:
             self._size = len(self.defs)
         if strict not in self._docs:
             if strict:
-                defs = {k: strict_schema(v, self.uri, self.strict_uri) for k, v in self.defs.items()}
+                defs = {
+                    k: strict_schema(v, self.uri, self.strict_uri) for k, v in self.defs.items()
+                }
             else:
                 defs = dict(self.defs)
             self._docs[strict] = {
@@ -110,7 +112,7 @@ class SchemaSet:
         uri, pointer = split_location(keyword_location)
         if uri not in (self.uri, self.strict_uri) or not pointer.startswith("/$defs/"):
             return keyword_location
-        token, _, rest = pointer[len("/$defs/"):].partition("/")
+        token, _, rest = pointer[len("/$defs/") :].partition("/")
         key = token.replace("~1", "/").replace("~0", "~")
         location = self.converter.locations.get(key)
         if location is None:

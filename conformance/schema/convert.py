@@ -17,7 +17,6 @@ absolute refs into it. What changes on the way:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -30,15 +29,42 @@ DISCRIMINATOR = "x-conformance-discriminator"
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_ONE = (
-    "additionalProperties", "items", "not", "if", "then", "else", "contains",
-    "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema",
+    "additionalProperties",
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
     "additionalItems",
 )
 _KEEP = {
-    "type", "enum", "const", "multipleOf", "maximum", "minimum", "maxLength",
-    "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
-    "maxProperties", "minProperties", "required", "dependentRequired", "format", "default",
-    "contentEncoding", "contentMediaType",
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "minimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "format",
+    "default",
+    "contentEncoding",
+    "contentMediaType",
 }
 FRAGMENT_SAFE = "/~$!&'()*+,;=:@-._"
 _COMPOSED = ("$ref", "allOf", "anyOf", "oneOf", "not", "if")
@@ -135,7 +161,10 @@ class Converter:
 
     def _keywords(self, node: dict[str, Any], location: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        sub: Callable[[Any, str], Any] = lambda value, suffix: self._convert(value, f"{location}/{suffix}")  # noqa: E731
+
+        def sub(value: Any, suffix: str) -> Any:
+            return self._convert(value, f"{location}/{suffix}")
+
         for key, value in node.items():
             if key in _KEEP:
                 out[key] = value
@@ -154,7 +183,9 @@ class Converter:
                     out[bound] = out.pop(plain)
         elif "exclusiveMinimum" in node or "exclusiveMaximum" in node:
             for bound in ("exclusiveMinimum", "exclusiveMaximum"):
-                if isinstance(node.get(bound), (int, float)) and not isinstance(node.get(bound), bool):
+                if isinstance(node.get(bound), (int, float)) and not isinstance(
+                    node.get(bound), bool
+                ):
                     out[bound] = node[bound]
         if "required" in out and isinstance(node.get("properties"), dict):
             out["required"] = self._required(out["required"], node["properties"], location)
@@ -171,7 +202,9 @@ class Converter:
             prop = props.get(name)
             if isinstance(prop, dict):
                 try:
-                    _, target = self.documents.deref(prop, f"{location}/properties/{escape(str(name))}")
+                    _, target = self.documents.deref(
+                        prop, f"{location}/properties/{escape(str(name))}"
+                    )
                 except Exception:  # dangling refs are reported by load_spec
                     target = prop
                 if isinstance(target, dict) and (prop.get(hidden) or target.get(hidden)):
@@ -194,7 +227,9 @@ class Converter:
             if isinstance(branch, dict) and isinstance(branch.get("$ref"), str):
                 targets[self.documents.absolute(branch["$ref"], base)] = i
         for value, ref in explicit.items():
-            target = self.documents.absolute(ref if "#" in ref or "/" in ref else f"#/components/schemas/{ref}", base)
+            target = self.documents.absolute(
+                ref if "#" in ref or "/" in ref else f"#/components/schemas/{ref}", base
+            )
             if target in targets:
                 mapping[str(value)] = targets[target]
         for i, _ in enumerate(branches):

@@ -42,7 +42,7 @@ def strict_schema(schema: Any, lenient_uri: str, strict_uri: str, value: bool = 
         elif key in _BRANCH_ONE and isinstance(sub, dict):
             out[key] = strict_schema(sub, lenient_uri, strict_uri)
         elif key == "$ref" and isinstance(sub, str) and sub.startswith(lenient_uri + "#"):
-            out[key] = strict_uri + sub[len(lenient_uri):]
+            out[key] = strict_uri + sub[len(lenient_uri) :]
         else:
             out[key] = sub
     leaf = not any(k in out for k in _OBJECT_KEYS) and not any(k in out for k in _COMPOSED)

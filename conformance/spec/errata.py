@@ -65,7 +65,9 @@ class Erratum:
 _COMPOSITIONS = ("allOf", "anyOf", "oneOf")
 
 
-def _schemas(node: Any, pointer: str, branch: bool = False) -> Iterator[tuple[str, dict[str, Any], bool]]:
+def _schemas(
+    node: Any, pointer: str, branch: bool = False
+) -> Iterator[tuple[str, dict[str, Any], bool]]:
     """Every dict in the document with its pointer and whether it is a composition branch."""
     if isinstance(node, dict):
         yield pointer, node, branch
@@ -83,7 +85,11 @@ def _schemas(node: Any, pointer: str, branch: bool = False) -> Iterator[tuple[st
 def _required_duplicates(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
     for pointer, node, _ in nodes:
         req = node.get("required")
-        if isinstance(req, list) and all(isinstance(r, str) for r in req) and len(set(req)) < len(req):
+        if (
+            isinstance(req, list)
+            and all(isinstance(r, str) for r in req)
+            and len(set(req)) < len(req)
+        ):
             dupes = sorted({r for r in req if req.count(r) > 1})
 
             def fix(node: dict[str, Any] = node) -> None:
@@ -97,7 +103,9 @@ def _required_undefined(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patc
         req, props = node.get("required"), node.get("properties")
         if branch or not isinstance(req, list) or not isinstance(props, dict):
             continue
-        if any(k in node for k in (*_COMPOSITIONS, "$ref", "additionalProperties", "patternProperties")):
+        if any(
+            k in node for k in (*_COMPOSITIONS, "$ref", "additionalProperties", "patternProperties")
+        ):
             continue
         missing = [r for r in req if isinstance(r, str) and r not in props]
         if missing:
@@ -114,8 +122,17 @@ def _is_freeform_object(node: Any) -> bool:
         and node.get("type") == "object"
         and not any(
             k in node
-            for k in ("properties", "required", "additionalProperties", "patternProperties",
-                      "$ref", *_COMPOSITIONS, "minProperties", "maxProperties", "not")
+            for k in (
+                "properties",
+                "required",
+                "additionalProperties",
+                "patternProperties",
+                "$ref",
+                *_COMPOSITIONS,
+                "minProperties",
+                "maxProperties",
+                "not",
+            )
         )
     )
 
@@ -123,12 +140,20 @@ def _is_freeform_object(node: Any) -> bool:
 def _oneof_freeform(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
     for pointer, node, _ in nodes:
         branches = node.get("oneOf")
-        if isinstance(branches, list) and len(branches) > 1 and any(map(_is_freeform_object, branches)):
+        if (
+            isinstance(branches, list)
+            and len(branches) > 1
+            and any(map(_is_freeform_object, branches))
+        ):
 
             def fix(node: dict[str, Any] = node) -> None:
                 node["anyOf"] = node.pop("oneOf")
 
-            yield f"{pointer}/oneOf", "free-form object branch overlaps the others: oneOf → anyOf", fix
+            yield (
+                f"{pointer}/oneOf",
+                "free-form object branch overlaps the others: oneOf → anyOf",
+                fix,
+            )
 
 
 def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -139,9 +164,9 @@ def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield f"#/paths/{escape(path)}/{method}", op
 
 
-def _add_stream(op_ids: set[str], schema_of: Callable[[dict[str, Any]], Any]) -> Callable[
-    [dict[str, Any], list[Node]], Iterator[Patch]
-]:
+def _add_stream(
+    op_ids: set[str], schema_of: Callable[[dict[str, Any]], Any]
+) -> Callable[[dict[str, Any], list[Node]], Iterator[Patch]]:
     def find(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
         for pointer, op in _operations(doc):
             ok = (op.get("responses") or {}).get("200")
@@ -174,13 +199,21 @@ def _done_sentinel(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
     for pointer, op in _operations(doc):
         if op["operationId"] not in ("createChatCompletion", "createCompletion"):
             continue
-        media = ((op.get("responses") or {}).get("200") or {}).get("content", {}).get("text/event-stream")
+        media = (
+            ((op.get("responses") or {}).get("200") or {})
+            .get("content", {})
+            .get("text/event-stream")
+        )
         if isinstance(media, dict) and "done" not in media.get("x-conformance-stream", {}):
 
             def fix(media: dict[str, Any] = media) -> None:
                 media.setdefault("x-conformance-stream", {})["done"] = "[DONE]"
 
-            yield f"{pointer}/responses/200/content/text~1event-stream", "ends with data: [DONE]", fix
+            yield (
+                f"{pointer}/responses/200/content/text~1event-stream",
+                "ends with data: [DONE]",
+                fix,
+            )
 
 
 def _has_schema(doc: dict[str, Any], name: str) -> bool:
@@ -194,20 +227,38 @@ def _openai_run_streams(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patc
 
 
 ERRATA: tuple[Erratum, ...] = (
-    Erratum("required-duplicates", "duplicated names in `required` are removed", _required_duplicates),
-    Erratum("required-undefined", "`required` names a property the schema never declares", _required_undefined),
-    Erratum("oneof-freeform-overlap", "`oneOf` with a free-form object branch becomes `anyOf`", _oneof_freeform),
-    Erratum("openai-run-streams", "Assistants run operations stream AssistantStreamEvent", _openai_run_streams),
+    Erratum(
+        "required-duplicates", "duplicated names in `required` are removed", _required_duplicates
+    ),
+    Erratum(
+        "required-undefined",
+        "`required` names a property the schema never declares",
+        _required_undefined,
+    ),
+    Erratum(
+        "oneof-freeform-overlap",
+        "`oneOf` with a free-form object branch becomes `anyOf`",
+        _oneof_freeform,
+    ),
+    Erratum(
+        "openai-run-streams",
+        "Assistants run operations stream AssistantStreamEvent",
+        _openai_run_streams,
+    ),
     Erratum(
         "openai-completion-stream",
         "createCompletion streams CreateCompletionResponse chunks",
         _add_stream({"createCompletion"}, _json_schema),
     ),
-    Erratum("openai-done-sentinel", "chat and completion streams end with data: [DONE]", _done_sentinel),
+    Erratum(
+        "openai-done-sentinel", "chat and completion streams end with data: [DONE]", _done_sentinel
+    ),
 )
 
 
-def apply_errata(document: dict[str, Any], ids: tuple[str, ...] | None = None) -> list[AppliedErratum]:
+def apply_errata(
+    document: dict[str, Any], ids: tuple[str, ...] | None = None
+) -> list[AppliedErratum]:
     """Apply errata (all by default, or those named) to a parsed document; report each patch.
 
     >>> applied = apply_errata(document)  # doctest: +SKIP

@@ -41,7 +41,9 @@ class _Indexer:
     def content(self, node: dict[str, Any], location: str) -> dict[str, MediaType]:
         uri, pointer = split_location(location)
         out: dict[str, MediaType] = {}
-        for media, raw in _obj(node.get("content") or {}, self.label(location) + "/content").items():
+        for media, raw in _obj(
+            node.get("content") or {}, self.label(location) + "/content"
+        ).items():
             where = f"{uri}#{join_pointer(pointer, 'content', media)}"
             body = _obj(raw, self.label(where))
             out[media] = MediaType(
@@ -103,7 +105,9 @@ class _Indexer:
             params[(p.name, p.location)] = p
         body = None
         if "requestBody" in node:
-            bloc, bnode = self.deref(node["requestBody"], f"{uri}#{join_pointer(pointer, 'requestBody')}")
+            bloc, bnode = self.deref(
+                node["requestBody"], f"{uri}#{join_pointer(pointer, 'requestBody')}"
+            )
             body = RequestBody(
                 required=bool(bnode.get("required", False)),
                 content=self.content(bnode, bloc),
@@ -113,7 +117,9 @@ class _Indexer:
         streams: list[Stream] = []
         raw_responses = _obj(node.get("responses") or {}, where + "/responses")
         for status, rraw in raw_responses.items():
-            rloc, rnode = self.deref(rraw, f"{uri}#{join_pointer(pointer, 'responses', str(status))}")
+            rloc, rnode = self.deref(
+                rraw, f"{uri}#{join_pointer(pointer, 'responses', str(status))}"
+            )
             content = self.content(rnode, rloc)
             headers = {
                 name: self.header(name, h, f"{rloc}/headers/{name}")
@@ -149,7 +155,9 @@ class _Indexer:
         meta = raw.get("x-conformance-stream") or {}
         envelope = meta.get("envelope")
         if envelope is None:
-            envelope = media.schema is not None and event_schema_is_envelope(self.docs, media.schema)
+            envelope = media.schema is not None and event_schema_is_envelope(
+                self.docs, media.schema
+            )
         return Stream(
             status=response.status,
             media_type=media.media_type,

@@ -108,7 +108,7 @@ class Spec:
         base = self.base_path
         candidates = [path]
         if base and path.startswith(base + "/"):
-            candidates.insert(0, path[len(base):])
+            candidates.insert(0, path[len(base) :])
         upper = method.upper()
         for candidate in candidates:
             for _, regex, op in self._routes:

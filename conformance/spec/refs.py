@@ -115,7 +115,9 @@ class Documents:
             return location, pointer_get(self.document(uri, where=where), pointer)
         except KeyError:
             shown = ref if uri == base_uri else location
-            raise RefError(f"{where}: dangling $ref {shown!r}: nothing at {pointer or '/'}") from None
+            raise RefError(
+                f"{where}: dangling $ref {shown!r}: nothing at {pointer or '/'}"
+            ) from None
 
     def deref(self, node: Any, location: str) -> tuple[str, Any]:
         """Follow ``$ref`` chains from ``node`` (found at ``location``) to a non-ref node."""

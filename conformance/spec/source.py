@@ -108,7 +108,7 @@ def parse_document(data: bytes, name: str) -> Any:
                     f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
                 ) from None
     try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name

@@ -16,7 +16,14 @@ from urllib.parse import parse_qsl
 
 from .shape import Shape, coerce
 
-__all__ = ["DecodeError", "decode_form", "decode_json", "match_media_type", "media_kind", "parse_multipart"]
+__all__ = [
+    "DecodeError",
+    "decode_form",
+    "decode_json",
+    "match_media_type",
+    "media_kind",
+    "parse_multipart",
+]
 
 
 class DecodeError(ValueError):
@@ -69,7 +76,9 @@ def decode_json(body: bytes | str) -> Any:
     try:
         return json.loads(body)
     except json.JSONDecodeError as exc:
-        raise DecodeError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise DecodeError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     except UnicodeDecodeError as exc:
         raise DecodeError(f"body is not UTF-8: {exc.reason} at byte {exc.start}") from None
 

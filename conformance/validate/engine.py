@@ -66,8 +66,10 @@ class Engine:
         if validator is None:
             schema: dict[str, Any] = {"$ref": ref}
             if strict:
-                schema = {"$ref": ref.replace(self.schemas.uri, self.schemas.strict_uri, 1),
-                          "unevaluatedProperties": False}
+                schema = {
+                    "$ref": ref.replace(self.schemas.uri, self.schemas.strict_uri, 1),
+                    "unevaluatedProperties": False,
+                }
             validator = jsonschema_rs.Draft202012Validator(schema, registry=registry)
             self._compiled[key] = validator
         return validator
@@ -86,8 +88,14 @@ class Engine:
         if key not in self._reference:
             registry: Any = referencing.Registry().with_resources(
                 [
-                    (self.schemas.uri, referencing.Resource.from_contents(self.schemas.document(False))),
-                    (self.schemas.strict_uri, referencing.Resource.from_contents(self.schemas.document(True))),
+                    (
+                        self.schemas.uri,
+                        referencing.Resource.from_contents(self.schemas.document(False)),
+                    ),
+                    (
+                        self.schemas.strict_uri,
+                        referencing.Resource.from_contents(self.schemas.document(True)),
+                    ),
                 ]
             )
             schema = self.schemas.schema(location, strict=strict)
@@ -149,7 +157,9 @@ class Engine:
 
     # -- error refinement ---------------------------------------------------------------------
 
-    def _errors(self, ref: str, instance: Any, base: str, depth: int) -> list[tuple[str, dict[str, Any]]]:
+    def _errors(
+        self, ref: str, instance: Any, base: str, depth: int
+    ) -> list[tuple[str, dict[str, Any]]]:
         found: list[tuple[str, dict[str, Any]]] = []
         for error in self.compiled(ref).iter_errors(instance):
             pointer = base + _pointer(error.instance_path)
@@ -161,11 +171,14 @@ class Engine:
                     found += refined
                     continue
             found.append(
-                (pointer, {
-                    "message": _short(error.message),
-                    "keyword": keyword,
-                    "schema_path": self.schemas.spec_location(location),
-                })
+                (
+                    pointer,
+                    {
+                        "message": _short(error.message),
+                        "keyword": keyword,
+                        "schema_path": self.schemas.spec_location(location),
+                    },
+                )
             )
         return found
 
@@ -189,17 +202,29 @@ class Engine:
             prop = disc["propertyName"]
             mapping = disc["mapping"]
             if prop not in instance:
-                return [(pointer, {
-                    "message": f"discriminator property {prop!r} is missing",
-                    "keyword": "discriminator", "schema_path": spec_path,
-                })]
+                return [
+                    (
+                        pointer,
+                        {
+                            "message": f"discriminator property {prop!r} is missing",
+                            "keyword": "discriminator",
+                            "schema_path": spec_path,
+                        },
+                    )
+                ]
             value = instance[prop]
             if str(value) not in mapping:
                 known = ", ".join(sorted(mapping)[:12]) + (", …" if len(mapping) > 12 else "")
-                return [(f"{pointer}/{escape(prop)}", {
-                    "message": f"unknown {prop} {value!r} (expected one of: {known})",
-                    "keyword": "discriminator", "schema_path": spec_path,
-                })]
+                return [
+                    (
+                        f"{pointer}/{escape(prop)}",
+                        {
+                            "message": f"unknown {prop} {value!r} (expected one of: {known})",
+                            "keyword": "discriminator",
+                            "schema_path": spec_path,
+                        },
+                    )
+                ]
             index = mapping[str(value)]
             branch_ref = self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{index}")
             inner = self._errors(branch_ref, instance, pointer, depth + 1)

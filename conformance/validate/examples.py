@@ -52,7 +52,9 @@ def _verdict(pointer: str, subject: str, title: str, violations: list[Violation]
     return ExampleResult(pointer, subject, title, INVALID, reason, errors)
 
 
-def _operation_example(v: Validator, op: Operation, index: int, example: dict[str, Any]) -> ExampleResult:
+def _operation_example(
+    v: Validator, op: Operation, index: int, example: dict[str, Any]
+) -> ExampleResult:
     listed = isinstance(op.node["x-oaiMeta"]["examples"], list)
     pointer = f"{op.pointer}/x-oaiMeta/examples" + (f"/{index}" if listed else "") + "/response"
     title = str(example.get("title") or "Default")
@@ -67,7 +69,9 @@ def _operation_example(v: Validator, op: Operation, index: int, example: dict[st
     stream = op.stream_for(200)
     if stripped.startswith(("data:", "event:")):
         if stream is None:
-            return ExampleResult(*made, SKIPPED, "stream example for an operation that does not stream")
+            return ExampleResult(
+                *made, SKIPPED, "stream example for an operation that does not stream"
+            )
         return _verdict(*made, v.stream(op, text))
     json_media = [m for m in ok.content if media_kind(m) == "json"]
     if not json_media:
@@ -80,7 +84,9 @@ def _operation_example(v: Validator, op: Operation, index: int, example: dict[st
             if stream.done and events[-1].data != stream.done:
                 events.append(sse.Event(data=stream.done))
             return _verdict(*made, v.stream(op, events))
-        return ExampleResult(*made, UNPARSEABLE, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return ExampleResult(
+            *made, UNPARSEABLE, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        )
     return _verdict(*made, v.response(op, status=200, body=body, content_type=json_media[0]))
 
 
@@ -95,7 +101,9 @@ def _schema_examples(v: Validator) -> list[ExampleResult]:
         found: list[tuple[str, Any, bool]] = []
         if "example" in node:
             found.append((f"{pointer}/example", node["example"], False))
-        for i, item in enumerate(node.get("examples") or [] if isinstance(node.get("examples"), list) else []):
+        for i, item in enumerate(
+            node.get("examples") or [] if isinstance(node.get("examples"), list) else []
+        ):
             found.append((f"{pointer}/examples/{i}", item, False))
         meta = (node.get("x-oaiMeta") or {}).get("example")
         if isinstance(meta, str):
@@ -105,8 +113,15 @@ def _schema_examples(v: Validator) -> list[ExampleResult]:
                 try:
                     value = json.loads(value)
                 except json.JSONDecodeError as exc:
-                    out.append(ExampleResult(where, name, "schema example", UNPARSEABLE,
-                                             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"))
+                    out.append(
+                        ExampleResult(
+                            where,
+                            name,
+                            "schema example",
+                            UNPARSEABLE,
+                            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                        )
+                    )
                     continue
             found_violations = v.responses.check(location, value, where="example", strict=v.strict)
             out.append(_verdict(where, name, "schema example", found_violations))

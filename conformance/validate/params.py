@@ -23,6 +23,11 @@ def _split_pairs(items: list[str]) -> dict[str, str]:
     return {items[i]: items[i + 1] if i + 1 < len(items) else "" for i in range(0, len(items), 2)}
 
 
+def _pair(item: str) -> tuple[str, str]:
+    key, _, value = item.partition("=")
+    return key, value
+
+
 def _from_string(raw: str, param: Parameter, shape: Shape) -> Any:
     """Deserialize one simple/label/matrix/form string value."""
     style = param.style
@@ -32,7 +37,7 @@ def _from_string(raw: str, param: Parameter, shape: Shape) -> Any:
     elif style == "matrix" and raw.startswith(";"):
         raw = raw[1:]
         if raw.startswith(param.name + "="):
-            raw = raw[len(param.name) + 1:]
+            raw = raw[len(param.name) + 1 :]
         sep = f";{param.name}=" if param.explode else ","
     else:
         sep = _DELIMITER.get(style, ",")
@@ -43,7 +48,7 @@ def _from_string(raw: str, param: Parameter, shape: Shape) -> Any:
     if "object" in types and "string" not in types:
         props = shape.properties()
         if param.explode:
-            pairs = dict(p.split("=", 1) if "=" in p else (p, "") for p in raw.split(sep))
+            pairs = dict(_pair(p) for p in raw.split(sep))
         else:
             pairs = _split_pairs(raw.split(sep))
         return {k: coerce(v, Shape(shape.schemas, props.get(k, {}))) for k, v in pairs.items()}
@@ -83,10 +88,18 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
     values = [v for k, v in pairs if k == name]
     types = shape.types
     if param.content_type:
-        return json.loads(values[0]) if values and _is_json(values[0]) else values[0] if values else MISSING
+        return (
+            json.loads(values[0])
+            if values and _is_json(values[0])
+            else values[0]
+            if values
+            else MISSING
+        )
     if param.style == "deepObject":
         prefix = name + "["
-        found = {k[len(prefix):-1]: v for k, v in pairs if k.startswith(prefix) and k.endswith("]")}
+        found = {
+            k[len(prefix) : -1]: v for k, v in pairs if k.startswith(prefix) and k.endswith("]")
+        }
         if not found:
             return MISSING
         props = shape.properties()
@@ -104,7 +117,11 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
     if "object" in types and "string" not in types and param.explode and param.style == "form":
         props = shape.properties()
         found = {k: v for k, v in pairs if k in props}
-        return {k: coerce(v, Shape(shape.schemas, props[k])) for k, v in found.items()} if found else MISSING
+        return (
+            {k: coerce(v, Shape(shape.schemas, props[k])) for k, v in found.items()}
+            if found
+            else MISSING
+        )
     if not values:
         return MISSING
     return _from_string(values[-1], param, shape)

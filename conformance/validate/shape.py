@@ -100,7 +100,11 @@ def coerce(raw: str, shape: Shape) -> Any:
         return int(raw)
     if "number" in types and _NUM.fullmatch(raw):
         number = float(raw)
-        return int(number) if number.is_integer() and "." not in raw and "e" not in raw.lower() else number
+        return (
+            int(number)
+            if number.is_integer() and "." not in raw and "e" not in raw.lower()
+            else number
+        )
     if "boolean" in types and raw in ("true", "false"):
         return raw == "true"
     if "null" in types and raw in ("null", ""):

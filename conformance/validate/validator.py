@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
@@ -11,7 +12,15 @@ from urllib.parse import parse_qsl
 from .. import sse
 from ..schema import schema_set
 from ..spec import MediaType, Operation, Spec, Stream
-from .body import DecodeError, decode_form, decode_json, form_fields, match_media_type, media_kind, parse_multipart
+from .body import (
+    DecodeError,
+    decode_form,
+    decode_json,
+    form_fields,
+    match_media_type,
+    media_kind,
+    parse_multipart,
+)
 from .engine import Engine
 from .params import MISSING, deserialize
 from .shape import Shape
@@ -62,10 +71,16 @@ class Validator:
         for op in self.spec.operations:
             locations = [(self.requests, p.schema) for p in op.parameters if p.schema]
             if op.request_body:
-                locations += [(self.requests, m.schema) for m in op.request_body.content.values() if m.schema]
+                locations += [
+                    (self.requests, m.schema) for m in op.request_body.content.values() if m.schema
+                ]
             for response in op.responses.values():
-                locations += [(self.responses, m.schema) for m in response.content.values() if m.schema]
-                locations += [(self.responses, h.schema) for h in response.headers.values() if h.schema]
+                locations += [
+                    (self.responses, m.schema) for m in response.content.values() if m.schema
+                ]
+                locations += [
+                    (self.responses, h.schema) for h in response.headers.values() if h.schema
+                ]
             for engine, location in locations:
                 assert location is not None
                 engine.validator(location, False)
@@ -100,8 +115,13 @@ class Validator:
                 raise ValueError("give an operation, or a method and a path")
             routed = self.spec.match(method, path.split("?", 1)[0])
             if routed is None:
-                return [Violation(f"no operation matches {method.upper()} {path}", where="request.path",
-                                  keyword="route")]
+                return [
+                    Violation(
+                        f"no operation matches {method.upper()} {path}",
+                        where="request.path",
+                        keyword="route",
+                    )
+                ]
             op, found = routed
         else:
             op = self.operation(operation)
@@ -109,8 +129,14 @@ class Validator:
             if path is not None:
                 m = op.path_regex().match(self._strip_base(path.split("?", 1)[0]))
                 if m is None:
-                    return [Violation(f"path {path!r} does not match {op.path}", where="request.path",
-                                      keyword="route", operation=op.operation_id)]
+                    return [
+                        Violation(
+                            f"path {path!r} does not match {op.path}",
+                            where="request.path",
+                            keyword="route",
+                            operation=op.operation_id,
+                        )
+                    ]
                 found = dict(zip(op.path_names(), m.groupdict().values(), strict=True))
         if path is not None and "?" in path and not query:
             query = path.split("?", 1)[1]
@@ -123,77 +149,127 @@ class Validator:
         cookies = {k: m.value for k, m in SimpleCookie(headers.get("cookie", "")).items()}
         sources: dict[str, Any] = {"query": pairs, "header": headers, "cookie": cookies}
         for param in op.parameters:
-            source = found.get(param.name, MISSING) if param.location == "path" else sources[param.location]
+            source = (
+                found.get(param.name, MISSING)
+                if param.location == "path"
+                else sources[param.location]
+            )
             shape = Shape(self.requests.schemas, self._converted(self.requests, param.schema))
             value = deserialize(param, shape, source) if source is not MISSING else MISSING
             where = f"request.{param.location}"
             if value is MISSING:
                 if param.required:
-                    out.append(Violation(f"required {param.location} parameter {param.name!r} is missing",
-                                         where=where, pointer=f"/{param.name}", keyword="required",
-                                         schema_path=param.pointer, operation=op.operation_id))
+                    out.append(
+                        Violation(
+                            f"required {param.location} parameter {param.name!r} is missing",
+                            where=where,
+                            pointer=f"/{param.name}",
+                            keyword="required",
+                            schema_path=param.pointer,
+                            operation=op.operation_id,
+                        )
+                    )
                 continue
             if param.schema:
-                out += self.requests.check(param.schema, value, where=where, operation=op.operation_id,
-                                           strict=self.strict, prefix=f"/{param.name}")
+                out += self.requests.check(
+                    param.schema,
+                    value,
+                    where=where,
+                    operation=op.operation_id,
+                    strict=self.strict,
+                    prefix=f"/{param.name}",
+                )
         out += self._request_body(op, headers, body, content_type)
         return out
 
     def _strip_base(self, path: str) -> str:
         base = self.spec.base_path
-        return path[len(base):] if base and path.startswith(base + "/") else path
+        return path[len(base) :] if base and path.startswith(base + "/") else path
 
     def _converted(self, engine: Engine, location: str | None) -> Any:
         return engine.schemas.resolve(engine.schemas.ref(location)) if location else {}
 
-    def _request_body(self, op: Operation, headers: dict[str, str], body: Any, content_type: str | None) -> list[Violation]:
-        made = dict(operation=op.operation_id)
+    def _request_body(
+        self, op: Operation, headers: dict[str, str], body: Any, content_type: str | None
+    ) -> list[Violation]:
+        fail = partial(Violation, operation=op.operation_id)
         spec_body = op.request_body
         empty = body is NOBODY or body is None or body == b"" or body == ""
         if spec_body is None:
             return []
         if empty:
             if spec_body.required:
-                return [Violation("request body is required", where="request.body", keyword="required",
-                                  schema_path=spec_body.pointer, **made)]
+                return [
+                    fail(
+                        "request body is required",
+                        where="request.body",
+                        keyword="required",
+                        schema_path=spec_body.pointer,
+                    )
+                ]
             return []
         declared = list(spec_body.content)
         ctype = content_type or headers.get("content-type")
         if ctype is None:
             if isinstance(body, (bytes, str)):
-                return [Violation(f"Content-Type is missing (expected {' or '.join(declared)})",
-                                  where="request.content-type", keyword="content-type", **made)]
-            ctype = next((d for d in declared if media_kind(d) == "json"), declared[0] if declared else "")
+                return [
+                    fail(
+                        f"Content-Type is missing (expected {' or '.join(declared)})",
+                        where="request.content-type",
+                        keyword="content-type",
+                    )
+                ]
+            ctype = next(
+                (d for d in declared if media_kind(d) == "json"), declared[0] if declared else ""
+            )
         media_key = match_media_type(ctype, declared)
         if media_key is None:
-            return [Violation(f"Content-Type {ctype!r} is not accepted (expected {' or '.join(declared)})",
-                              where="request.content-type", keyword="content-type",
-                              schema_path=spec_body.pointer, **made)]
-        return self._body(self.requests, spec_body.content[media_key], ctype, body, "request.body", op)
+            return [
+                fail(
+                    f"Content-Type {ctype!r} is not accepted (expected {' or '.join(declared)})",
+                    where="request.content-type",
+                    keyword="content-type",
+                    schema_path=spec_body.pointer,
+                )
+            ]
+        return self._body(
+            self.requests, spec_body.content[media_key], ctype, body, "request.body", op
+        )
 
-    def _body(self, engine: Engine, media: MediaType, ctype: str, body: Any, where: str, op: Operation) -> list[Violation]:
-        made = dict(operation=op.operation_id, where=where)
+    def _body(
+        self, engine: Engine, media: MediaType, ctype: str, body: Any, where: str, op: Operation
+    ) -> list[Violation]:
+        fail = partial(Violation, operation=op.operation_id, where=where)
         kind = media_kind(media.media_type)
         try:
             if kind == "json":
-                instance = decode_json(body) if isinstance(body, (bytes, bytearray, str)) else body
+                instance = (
+                    decode_json(bytes(body) if isinstance(body, bytearray) else body)
+                    if isinstance(body, (bytes, bytearray, str))
+                    else body
+                )
             elif kind in ("multipart", "form"):
                 shape = Shape(engine.schemas, self._converted(engine, media.schema))
                 if isinstance(body, Mapping):
-                    fields = [(k, v if isinstance(v, (bytes, str)) else json.dumps(v), None) for k, v in body.items()]
+                    fields: list[tuple[str, bytes | str, str | None]] = [
+                        (k, v if isinstance(v, (bytes, str)) else json.dumps(v), None)
+                        for k, v in body.items()
+                    ]
                 elif kind == "multipart":
                     raw = body.encode() if isinstance(body, str) else bytes(body)
-                    fields = list(parse_multipart(raw, ctype))
+                    fields = [(n, val, f) for n, val, f in parse_multipart(raw, ctype)]
                 else:
                     fields = form_fields(body)
                 instance = decode_form(fields, shape)
             else:
                 return []  # binary, text: nothing a JSON Schema can say beyond presence
         except DecodeError as exc:
-            return [Violation(str(exc), keyword="decode", **made)]  # type: ignore[arg-type]
+            return [fail(str(exc), keyword="decode")]
         if media.schema is None:
             return []
-        return engine.check(media.schema, instance, where=where, operation=op.operation_id, strict=self.strict)
+        return engine.check(
+            media.schema, instance, where=where, operation=op.operation_id, strict=self.strict
+        )
 
     # -- responses -----------------------------------------------------------------------------
 
@@ -214,53 +290,103 @@ class Validator:
         []
         """
         op = self.operation(operation)
-        made = dict(operation=op.operation_id)
+        fail = partial(Violation, operation=op.operation_id)
         documented = op.response_for(status)
         if documented is None:
             listed = ", ".join(op.responses) or "none"
-            return [Violation(f"status {status} is not documented (documented: {listed})",
-                              where="response.status", keyword="status", schema_path=op.pointer + "/responses", **made)]
+            return [
+                fail(
+                    f"status {status} is not documented (documented: {listed})",
+                    where="response.status",
+                    keyword="status",
+                    schema_path=op.pointer + "/responses",
+                )
+            ]
         headers = {k.lower(): str(val) for k, val in (headers or {}).items()}
         out: list[Violation] = []
         for name, header in documented.headers.items():
             value = headers.get(name.lower())
             if value is None:
                 if header.required:
-                    out.append(Violation(f"required header {name!r} is missing", where="response.header",
-                                         pointer=f"/{name}", keyword="required", schema_path=header.pointer, **made))
+                    out.append(
+                        fail(
+                            f"required header {name!r} is missing",
+                            where="response.header",
+                            pointer=f"/{name}",
+                            keyword="required",
+                            schema_path=header.pointer,
+                        )
+                    )
                 continue
             if header.schema:
-                shape = Shape(self.responses.schemas, self._converted(self.responses, header.schema))
+                shape = Shape(
+                    self.responses.schemas, self._converted(self.responses, header.schema)
+                )
                 parsed = deserialize(header, shape, headers)
-                out += self.responses.check(header.schema, parsed, where="response.header",
-                                            operation=op.operation_id, strict=self.strict, prefix=f"/{name}")
+                out += self.responses.check(
+                    header.schema,
+                    parsed,
+                    where="response.header",
+                    operation=op.operation_id,
+                    strict=self.strict,
+                    prefix=f"/{name}",
+                )
         empty = body is NOBODY or body is None or body == b"" or body == ""
         declared = list(documented.content)
         if not declared:
             if not empty:
-                out.append(Violation(f"status {status} declares no body but one was sent", where="response.body",
-                                     keyword="content", schema_path=documented.pointer, **made))
+                out.append(
+                    fail(
+                        f"status {status} declares no body but one was sent",
+                        where="response.body",
+                        keyword="content",
+                        schema_path=documented.pointer,
+                    )
+                )
             return out
         ctype = content_type or headers.get("content-type")
         if ctype is None:
             if isinstance(body, (bytes, str)) and not empty:
-                out.append(Violation(f"Content-Type is missing (declared: {', '.join(declared)})",
-                                     where="response.content-type", keyword="content-type", **made))
+                out.append(
+                    fail(
+                        f"Content-Type is missing (declared: {', '.join(declared)})",
+                        where="response.content-type",
+                        keyword="content-type",
+                    )
+                )
                 return out
             ctype = next((d for d in declared if media_kind(d) == "json"), declared[0])
         media_key = match_media_type(ctype, declared)
         if media_key is None:
-            out.append(Violation(f"Content-Type {ctype!r} is not declared (declared: {', '.join(declared)})",
-                                 where="response.content-type", keyword="content-type",
-                                 schema_path=documented.pointer + "/content", **made))
+            out.append(
+                fail(
+                    f"Content-Type {ctype!r} is not declared (declared: {', '.join(declared)})",
+                    where="response.content-type",
+                    keyword="content-type",
+                    schema_path=documented.pointer + "/content",
+                )
+            )
             return out
         if empty:
-            out.append(Violation(f"{media_key} body is missing", where="response.body", keyword="content",
-                                 schema_path=documented.pointer, **made))
+            out.append(
+                fail(
+                    f"{media_key} body is missing",
+                    where="response.body",
+                    keyword="content",
+                    schema_path=documented.pointer,
+                )
+            )
             return out
         media = documented.content[media_key]
         if media_kind(media_key) == "sse":
-            stream = next((s for s in op.streams if s.status == documented.status and s.media_type == media_key), None)
+            stream = next(
+                (
+                    s
+                    for s in op.streams
+                    if s.status == documented.status and s.media_type == media_key
+                ),
+                None,
+            )
             if stream is not None:
                 return out + self._stream(op, stream, body)
             return out
@@ -284,28 +410,40 @@ class Validator:
         op = self.operation(operation)
         stream = op.stream_for(status)
         if stream is None:
-            return [Violation(f"{op.operation_id} does not stream (status {status})", where="stream",
-                              keyword="stream", operation=op.operation_id)]
+            return [
+                Violation(
+                    f"{op.operation_id} does not stream (status {status})",
+                    where="stream",
+                    keyword="stream",
+                    operation=op.operation_id,
+                )
+            ]
         return self._stream(op, stream, events)
 
     def _stream(self, op: Operation, stream: Stream, events: Any) -> list[Violation]:
-        made = dict(operation=op.operation_id)
+        fail = partial(Violation, operation=op.operation_id)
         out: list[Violation] = []
         if isinstance(events, (bytes, bytearray, str)):
             parsed = sse.parse(bytes(events) if isinstance(events, bytearray) else events)
             items = parsed.events
-            out += [Violation(issue.message, where="stream", keyword="framing", pointer=f"/line/{issue.line}", **made)
-                    for issue in parsed.issues]
+            out += [
+                fail(
+                    issue.message, where="stream", keyword="framing", pointer=f"/line/{issue.line}"
+                )
+                for issue in parsed.issues
+            ]
         else:
             items = list(events)
         if not items:
-            out.append(Violation("stream has no events", where="stream", keyword="empty", **made))
+            out.append(fail("stream has no events", where="stream", keyword="empty"))
             return out
         done_at: int | None = None
         for index, event in enumerate(items):
-            at = dict(event=index, where="stream.event", **made)
+            at = partial(fail, event=index, where="stream.event")
             if done_at is not None:
-                out.append(Violation(f"event after {stream.done} (sent at event {done_at})", keyword="done", **at))  # type: ignore[arg-type]
+                out.append(
+                    at(f"event after {stream.done} (sent at event {done_at})", keyword="done")
+                )
                 continue
             if stream.done is not None and event.data == stream.done and not stream.envelope:
                 done_at = index
@@ -315,23 +453,36 @@ class Validator:
                 data: Any = json.loads(event.data)
             except ValueError:
                 if not stream.envelope:
-                    out.append(Violation(f"event data is not JSON: {event.data[:80]!r}", keyword="json", **at))  # type: ignore[arg-type]
+                    out.append(at(f"event data is not JSON: {event.data[:80]!r}", keyword="json"))
                     continue
                 data = event.data
             if stream.envelope:
                 if event.event is None:
-                    out.append(Violation("event has no 'event:' name", keyword="event", **at))  # type: ignore[arg-type]
+                    out.append(at("event has no 'event:' name", keyword="event"))
                     continue
                 instance = {"event": event.event, "data": data}
             else:
                 instance = data
                 kind = data.get("type") if isinstance(data, dict) else None
                 if event.event is not None and isinstance(kind, str) and event.event != kind:
-                    out.append(Violation(f"SSE event name {event.event!r} differs from data type {kind!r}",
-                                         keyword="event", pointer="/type", **at))  # type: ignore[arg-type]
+                    out.append(
+                        at(
+                            f"SSE event name {event.event!r} differs from data type {kind!r}",
+                            keyword="event",
+                            pointer="/type",
+                        )
+                    )
             if stream.schema is not None:
-                out += self.responses.check(stream.schema, instance, where="stream.event", operation=op.operation_id,
-                                            strict=self.strict, event=index)
+                out += self.responses.check(
+                    stream.schema,
+                    instance,
+                    where="stream.event",
+                    operation=op.operation_id,
+                    strict=self.strict,
+                    event=index,
+                )
         if stream.done is not None and done_at is None:
-            out.append(Violation(f"stream ended without data: {stream.done}", where="stream", keyword="done", **made))
+            out.append(
+                fail(f"stream ended without data: {stream.done}", where="stream", keyword="done")
+            )
         return out

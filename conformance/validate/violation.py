@@ -48,7 +48,9 @@ class Violation:
         head = f"{self.operation} {where}" if self.operation else where
         tail = f" [{self.keyword}" + (f" at {self.schema_path}" if self.schema_path else "") + "]"
         prefix = "warning: " if self.severity == WARNING else ""
-        return f"{prefix}{head} {self.pointer or '/'}: {self.message}" + (tail if self.keyword else "")
+        return f"{prefix}{head} {self.pointer or '/'}: {self.message}" + (
+            tail if self.keyword else ""
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for reports and ``--json``)."""
