@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConformanceError, InputError
-from .messages import parse_message
+from .messages import Message, parse_message
 
 __all__ = ["main"]
 
@@ -169,6 +169,16 @@ def _read(name: str) -> bytes:
         raise InputError(f"{name}: cannot read: {exc.strerror}") from None
 
 
+def _content_type(args: argparse.Namespace, message: Message) -> str | None:
+    """--content-type, else the message's header; a bare body file is JSON."""
+    bare = message.method is None and message.status is None
+    return (
+        args.content_type
+        or message.headers.get("content-type")
+        or ("application/json" if bare else None)
+    )
+
+
 def _validate(args: argparse.Namespace) -> int:
     from ..validate import Validator
 
@@ -184,7 +194,7 @@ def _validate(args: argparse.Namespace) -> int:
             path=message.target,
             headers=message.headers,
             body=message.body,
-            content_type=args.content_type or message.headers.get("content-type"),
+            content_type=_content_type(args, message),
         )
     else:
         message = parse_message(_read(args.response), args.response, response=True)
@@ -193,7 +203,7 @@ def _validate(args: argparse.Namespace) -> int:
             status=args.status or message.status or 200,
             headers=message.headers,
             body=message.body,
-            content_type=args.content_type or message.headers.get("content-type"),
+            content_type=_content_type(args, message),
         )
     errors = [v for v in violations if v.is_error]
     if args.json:
