@@ -117,6 +117,8 @@ def _required_undefined(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patc
 
 
 def _is_freeform_object(node: Any) -> bool:
+    if isinstance(node, dict) and node.get("additionalProperties") in (True, {}):
+        node = {k: v for k, v in node.items() if k != "additionalProperties"}
     return (
         isinstance(node, dict)
         and node.get("type") == "object"
