@@ -105,20 +105,33 @@ class Spec:
                 ((op.path.count("{"), op.path_regex(), op) for op in self.operations),
                 key=lambda r: r[0],
             )
-        base = self.base_path
-        candidates = [path]
-        if base and path.startswith(base + "/"):
-            candidates.insert(0, path[len(base) :])
         upper = method.upper()
-        for candidate in candidates:
+        for candidate in self._candidates(path):
             for _, regex, op in self._routes:
                 if op.method != upper:
                     continue
                 m = regex.match(candidate)
                 if m:
-                    values = list(m.groupdict().values())
-                    return op, dict(zip(op.path_names(), values, strict=True))
+                    return op, dict(zip(op.path_names(), m.groupdict().values(), strict=True))
         return None
+
+    def path_params(self, operation: Operation, path: str) -> dict[str, str] | None:
+        """The path parameters of a concrete path for one operation; None if it does not match.
+
+        >>> spec.path_params(spec.operation("retrieveModel"), "/v1/models/gpt-4o")  # doctest: +SKIP
+        {'model': 'gpt-4o'}
+        """
+        regex = operation.path_regex()
+        for candidate in self._candidates(path):
+            m = regex.match(candidate)
+            if m:
+                return dict(zip(operation.path_names(), m.groupdict().values(), strict=True))
+        return None
+
+    def _candidates(self, path: str) -> list[str]:
+        """The path without the base path (``/v1``) first, then as given."""
+        base = self.base_path
+        return [path[len(base) :], path] if base and path.startswith(base + "/") else [path]
 
     def resolve(self, location: str) -> Any:
         """The node at an absolute location (``uri#pointer``) or a root pointer (``#/...``)."""

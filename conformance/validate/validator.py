@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from .. import sse
 from ..schema import schema_set
@@ -127,8 +127,8 @@ class Validator:
             op = self.operation(operation)
             found = {}
             if path is not None:
-                m = op.path_regex().match(self._strip_base(path.split("?", 1)[0]))
-                if m is None:
+                matched = self.spec.path_params(op, path.split("?", 1)[0])
+                if matched is None:
                     return [
                         Violation(
                             f"path {path!r} does not match {op.path}",
@@ -137,11 +137,9 @@ class Validator:
                             operation=op.operation_id,
                         )
                     ]
-                found = dict(zip(op.path_names(), m.groupdict().values(), strict=True))
+                found = matched
         if path is not None and "?" in path and not query:
             query = path.split("?", 1)[1]
-        from urllib.parse import unquote
-
         found = {k: unquote(v) for k, v in found.items()}
         found.update(path_params or {})
         out: list[Violation] = []
@@ -181,10 +179,6 @@ class Validator:
                 )
         out += self._request_body(op, headers, body, content_type)
         return out
-
-    def _strip_base(self, path: str) -> str:
-        base = self.spec.base_path
-        return path[len(base) :] if base and path.startswith(base + "/") else path
 
     def _converted(self, engine: Engine, location: str | None) -> Any:
         return engine.schemas.resolve(engine.schemas.ref(location)) if location else {}
