@@ -119,14 +119,19 @@ class Converter:
         self.defs: dict[str, Any] = {}
         self.locations: dict[str, str] = {}  # def key -> location
         self._todo: list[str] = []
+        self._refs: dict[str, str] = {}  # location -> $ref (quote() is slow on hot paths)
 
     def ref(self, location: str) -> str:
         """The absolute ``$ref`` for a location, queuing it for conversion."""
-        key = def_key(self.documents, location)
-        if key not in self.defs and key not in self.locations:
-            self.locations[key] = location
-            self._todo.append(location)
-        return f"{self.uri}#/$defs/{quote(escape(key), safe=FRAGMENT_SAFE)}"
+        ref = self._refs.get(location)
+        if ref is None:
+            key = def_key(self.documents, location)
+            if key not in self.defs and key not in self.locations:
+                self.locations[key] = location
+                self._todo.append(location)
+            ref = f"{self.uri}#/$defs/{quote(escape(key), safe=FRAGMENT_SAFE)}"
+            self._refs[location] = ref
+        return ref
 
     def define(self, location: str) -> str:
         """Convert a location and everything it references; returns its ``$ref``."""

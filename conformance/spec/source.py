@@ -6,9 +6,12 @@ a YAML date such as ``2024-10-01`` stays the string it is in JSON.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -39,6 +42,17 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def is_url(source: str) -> bool:
@@ -108,7 +122,8 @@ def parse_document(data: bytes, name: str) -> Any:
                     f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
                 ) from None
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        with _no_gc():  # the collector rescans the growing tree again and again: 2x slower
+            doc = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name

@@ -235,17 +235,9 @@ class Engine:
         scored = []
         for index, _ in enumerate(branches):
             branch_ref = self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{index}")
-            branch = self.compiled(branch_ref)
-            if branch.is_valid(instance):
+            if self.compiled(branch_ref).is_valid(instance):
                 return None  # e.g. oneOf matched more than one branch: keep the original error
-            errors = list(branch.iter_errors(instance))
-            # a branch whose type or tag (enum/const one level down) does not fit is unlikely meant
-            mismatch = any(
-                (e.kind.name == "type" and not list(e.instance_path))
-                or (e.kind.name in ("enum", "const") and len(list(e.instance_path)) == 1)
-                for e in errors
-            )
-            scored.append((mismatch, len(errors), index, branch_ref))
+            scored.append((*self._fit(branch_ref, instance, depth), index, branch_ref))
         if not scored:
             return None
         scored.sort()
@@ -253,3 +245,33 @@ class Engine:
         if best[0] or (len(scored) > 1 and scored[1][:2] == best[:2]):
             return None  # no branch fits the data's type or tag, or it is a tie: keep the summary
         return self._errors(best[3], instance, pointer, depth + 1) or None
+
+    def _fit(self, ref: str, instance: Any, depth: int) -> tuple[bool, int]:
+        """How badly ``instance`` misses a branch: (type or tag mismatch, error count).
+
+        A branch that is itself an undiscriminated oneOf/anyOf (AssistantStreamEvent's groups)
+        scores as its best sub-branch.
+        """
+        errors = list(self.compiled(ref).iter_errors(instance))
+        if not errors:
+            return False, 0
+        first = errors[0]
+        if len(errors) == 1 and first.kind.name in ("oneOf", "anyOf") and depth < 8:
+            uri, kw_pointer = split_location(first.absolute_keyword_location or "")
+            if uri == self.schemas.uri and not list(first.instance_path):
+                try:
+                    branches = pointer_get(self.schemas.document(False), kw_pointer)
+                except KeyError:
+                    branches = []
+                subs = [
+                    self._fit(self.schemas.pointer_ref(f"{kw_pointer}/{i}"), instance, depth + 1)
+                    for i, _ in enumerate(branches)
+                ]
+                if subs:
+                    return min(subs)
+        mismatch = any(
+            (e.kind.name == "type" and not list(e.instance_path))
+            or (e.kind.name in ("enum", "const") and len(list(e.instance_path)) == 1)
+            for e in errors
+        )
+        return mismatch, len(errors)
