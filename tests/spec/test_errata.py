@@ -1,0 +1,474 @@
+"""Errata: each one on a tiny spec that triggers it and on one that must not; the OpenAI specs."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.spec import ERRATA, Spec, load_spec
+from conformance.validate import Validator
+
+SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
+
+
+@pytest.fixture(scope="module")
+def spec23() -> Spec:
+    return load_spec(SPECS / "openai-2.3.0.yaml")
+
+
+def base(
+    schemas: dict[str, Any] | None = None, paths: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "errata", "version": "1"},
+        "paths": paths or {},
+        "components": {"schemas": schemas or {}},
+    }
+
+
+def load(tmp_path: Path, doc: dict[str, Any], errata: tuple[str, ...] | None = None) -> Spec:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(doc))
+    return load_spec(path, errata=errata, cache=False)
+
+
+def applied(spec: Spec) -> list[tuple[str, str]]:
+    return [(e.id, e.pointer) for e in spec.errata]
+
+
+def body_op(schema: dict[str, Any]) -> dict[str, Any]:
+    """A path whose 200 response body is ``schema``."""
+    return {
+        "/x": {
+            "get": {
+                "operationId": "getX",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": schema}},
+                    }
+                },
+            }
+        }
+    }
+
+
+def test_errata_catalogue() -> None:
+    assert [e.id for e in ERRATA] == [
+        "required-duplicates",
+        "required-undefined",
+        "oneof-freeform-overlap",
+        "openai-run-streams",
+        "openai-completion-stream",
+        "openai-done-sentinel",
+    ]
+    assert all(e.summary for e in ERRATA)
+
+
+# -- required-duplicates ----------------------------------------------------------------------------
+
+
+def test_required_duplicates_triggers(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "required": ["a", "b", "a", "b", "c"],
+        "properties": {"a": {}, "b": {}, "c": {}},
+    }
+    spec = load(tmp_path, base({"X": schema}))
+    assert applied(spec) == [("required-duplicates", "#/components/schemas/X/required")]
+    assert spec.errata[0].detail == "duplicated a, b removed"
+    assert (
+        str(spec.errata[0])
+        == "required-duplicates at #/components/schemas/X/required: duplicated a, b removed"
+    )
+    assert spec.document["components"]["schemas"]["X"]["required"] == ["a", "b", "c"]
+
+
+def test_required_duplicates_does_not_trigger(tmp_path: Path) -> None:
+    schema = {"type": "object", "required": ["a", "b"], "properties": {"a": {}, "b": {}}}
+    spec = load(tmp_path, base({"X": schema}))
+    assert spec.errata == ()
+    # `required` as a property *name* is not a keyword
+    props = {"type": "object", "properties": {"required": {"type": "array"}}}
+    assert load(tmp_path, base({"Y": props})).errata == ()
+
+
+# -- required-undefined -----------------------------------------------------------------------------
+
+
+def test_required_undefined_triggers(tmp_path: Path) -> None:
+    schema = {"type": "object", "required": ["a", "ghost"], "properties": {"a": {"type": "string"}}}
+    spec = load(tmp_path, base({"X": schema}, body_op({"$ref": "#/components/schemas/X"})))
+    assert applied(spec) == [("required-undefined", "#/components/schemas/X/required")]
+    assert "ghost" in spec.errata[0].detail
+    assert spec.document["components"]["schemas"]["X"]["required"] == ["a"]
+    assert Validator(spec).response("getX", body={"a": "x"}) == []
+    unpatched = load(
+        tmp_path, base({"X": schema}, body_op({"$ref": "#/components/schemas/X"})), errata=()
+    )
+    found = Validator(unpatched).response("getX", body={"a": "x"})
+    assert [(x.pointer, x.keyword) for x in found] == [("", "required")]
+    assert "ghost" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "schemas",
+    [
+        # all declared
+        {"X": {"type": "object", "required": ["a"], "properties": {"a": {}}}},
+        # a composition branch: its siblings declare what it requires
+        {
+            "X": {
+                "allOf": [
+                    {"type": "object", "properties": {"b": {}}},
+                    {"type": "object", "required": ["b"], "properties": {"a": {}}},
+                ]
+            }
+        },
+        # other properties are allowed: the name may be one of them
+        {
+            "X": {
+                "type": "object",
+                "required": ["b"],
+                "properties": {"a": {}},
+                "additionalProperties": {},
+            }
+        },
+        {
+            "X": {
+                "type": "object",
+                "required": ["b"],
+                "properties": {"a": {}},
+                "patternProperties": {"^b": {}},
+            }
+        },
+        # composes or references something that may declare it
+        {
+            "X": {
+                "type": "object",
+                "required": ["b"],
+                "properties": {"a": {}},
+                "allOf": [{"properties": {"b": {}}}],
+            }
+        },
+        # no `properties` at all: required-only schemas are a common (valid) idiom
+        {"X": {"type": "object", "required": ["b"]}},
+    ],
+    ids=[
+        "declared",
+        "branch",
+        "additionalProperties",
+        "patternProperties",
+        "composes",
+        "no-properties",
+    ],
+)
+def test_required_undefined_does_not_trigger(tmp_path: Path, schemas: dict[str, Any]) -> None:
+    original = copy.deepcopy(schemas)
+    spec = load(tmp_path, base(schemas))
+    assert spec.errata == ()
+    assert spec.document["components"]["schemas"] == original
+
+
+# -- oneof-freeform-overlap -------------------------------------------------------------------------
+
+FILTER = {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}}
+
+
+def test_oneof_freeform_overlap_triggers(tmp_path: Path) -> None:
+    holder = {
+        "type": "array",
+        "items": {"oneOf": [{"$ref": "#/components/schemas/Filter"}, {"type": "object"}]},
+    }
+    doc = base(
+        {"Filter": FILTER, "Holder": holder}, body_op({"$ref": "#/components/schemas/Holder"})
+    )
+    spec = load(tmp_path, doc)
+    assert applied(spec) == [("oneof-freeform-overlap", "#/components/schemas/Holder/items/oneOf")]
+    items = spec.document["components"]["schemas"]["Holder"]["items"]
+    assert "oneOf" not in items and len(items["anyOf"]) == 2
+    assert Validator(spec).response("getX", body=[{"key": "a"}, {"other": 1}]) == []
+    # without the erratum a Filter matches both branches, so valid data fails oneOf
+    unpatched = Validator(load(tmp_path, doc, errata=()))
+    found = unpatched.response("getX", body=[{"key": "a"}])
+    assert [(x.pointer, x.keyword) for x in found] == [("/0", "oneOf")]
+
+
+@pytest.mark.parametrize(
+    "one_of",
+    [
+        [{"type": "object"}],  # a single branch overlaps nothing
+        [{"$ref": "#/components/schemas/Filter"}, {"type": "string"}],
+        [
+            {"$ref": "#/components/schemas/Filter"},
+            {"type": "object", "properties": {"x": {}}, "required": ["x"]},
+        ],
+        [{"$ref": "#/components/schemas/Filter"}, {"type": "object", "maxProperties": 0}],
+    ],
+    ids=["single", "string", "constrained-object", "empty-object"],
+)
+def test_oneof_freeform_overlap_does_not_trigger(tmp_path: Path, one_of: list[Any]) -> None:
+    spec = load(tmp_path, base({"Filter": FILTER, "Holder": {"oneOf": one_of}}))
+    assert spec.errata == ()
+    assert spec.document["components"]["schemas"]["Holder"] == {"oneOf": one_of}
+
+
+@pytest.mark.parametrize("extra", [{"additionalProperties": True}, {"additionalProperties": {}}])
+def test_oneof_freeform_overlap_with_explicit_additional_properties(
+    tmp_path: Path, extra: dict[str, Any]
+) -> None:
+    # `additionalProperties: true` (or `{}`) says nothing more than a bare `type: object`
+    holder = {"oneOf": [{"$ref": "#/components/schemas/Filter"}, {"type": "object", **extra}]}
+    spec = load(tmp_path, base({"Filter": FILTER, "Holder": holder}))
+    assert applied(spec) == [("oneof-freeform-overlap", "#/components/schemas/Holder/oneOf")]
+
+
+def test_oneof_freeform_overlap_not_with_closed_object(tmp_path: Path) -> None:
+    holder = {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Filter"},
+            {"type": "object", "additionalProperties": False},
+        ]
+    }
+    spec = load(tmp_path, base({"Filter": FILTER, "Holder": holder}))
+    assert spec.errata == ()
+
+
+COMPOUND = "#/components/schemas/CompoundFilter/properties/filters/items"
+
+
+def test_openai_compound_filter_is_fixed(spec23: Spec) -> None:
+    bare = load_spec(SPECS / "openai-2.3.0.yaml", errata=())
+    assert bare.resolve(COMPOUND + "/oneOf") == [
+        {"$ref": "#/components/schemas/ComparisonFilter"},
+        {"type": "object", "additionalProperties": True},
+    ]
+    assert ("oneof-freeform-overlap", COMPOUND + "/oneOf") in applied(spec23)
+    assert "oneOf" not in spec23.resolve(COMPOUND)
+    assert spec23.resolve(COMPOUND + "/anyOf") == bare.resolve(COMPOUND + "/oneOf")
+
+
+SEARCH = {
+    "query": "refund policy",
+    "filters": {
+        "type": "and",
+        "filters": [
+            {"type": "eq", "key": "region", "value": "eu"},
+            {"type": "gte", "key": "year", "value": 2024},
+        ],
+    },
+}
+
+
+def test_openai_compound_filter_request_is_valid(spec23: Spec) -> None:
+    found = Validator(spec23).request(
+        "searchVectorStore", path="/v1/vector_stores/vs_1/search", body=SEARCH
+    )
+    assert found == []
+    bare = Validator(load_spec(SPECS / "openai-2.3.0.yaml", errata=()))
+    found = bare.request("searchVectorStore", path="/v1/vector_stores/vs_1/search", body=SEARCH)
+    assert [(x.pointer, x.keyword) for x in found] == [
+        ("/filters/filters/0", "oneOf"),
+        ("/filters/filters/1", "oneOf"),
+    ]
+    assert "more than one" in found[0].message
+
+
+# -- OpenAI stream errata -------------------------------------------------------------------------
+
+ENVELOPE = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["thread.run.created"]},
+        "data": {"type": "object"},
+    },
+}
+
+
+def op(op_id: str, content: dict[str, Any], path: str = "/x") -> dict[str, Any]:
+    return {
+        path: {
+            "post": {
+                "operationId": op_id,
+                "responses": {"200": {"description": "ok", "content": content}},
+            }
+        }
+    }
+
+
+JSON_RUN = {"application/json": {"schema": {"type": "object"}}}
+
+
+def test_run_streams_triggers(tmp_path: Path) -> None:
+    paths = {
+        **op("createRun", copy.deepcopy(JSON_RUN), "/runs"),
+        **op("createThreadAndRun", copy.deepcopy(JSON_RUN), "/threads/runs"),
+        **op("somethingElse", copy.deepcopy(JSON_RUN), "/else"),
+    }
+    spec = load(tmp_path, base({"AssistantStreamEvent": ENVELOPE}, paths))
+    assert applied(spec) == [
+        ("openai-run-streams", "#/paths/~1runs/post/responses/200/content"),
+        ("openai-run-streams", "#/paths/~1threads~1runs/post/responses/200/content"),
+    ]
+    stream = spec.operation("createRun").stream_for(200)
+    assert (
+        stream is not None and stream.envelope is True and stream.media_type == "text/event-stream"
+    )
+    assert spec.operation("somethingElse").streams == ()
+    events = 'event: thread.run.created\ndata: {"id": "run_1"}\n\n'
+    assert Validator(spec).stream("createRun", events) == []
+
+
+@pytest.mark.parametrize(
+    ("schemas", "content"),
+    [
+        ({}, JSON_RUN),  # no AssistantStreamEvent: not the OpenAI spec
+        (
+            {"AssistantStreamEvent": ENVELOPE},
+            {**JSON_RUN, "text/event-stream": {"schema": {"type": "object"}}},
+        ),
+    ],
+    ids=["no-event-schema", "already-streams"],
+)
+def test_run_streams_does_not_trigger(
+    tmp_path: Path, schemas: dict[str, Any], content: dict[str, Any]
+) -> None:
+    spec = load(tmp_path, base(schemas, op("createRun", copy.deepcopy(content))))
+    assert [e for e in spec.errata if e.id == "openai-run-streams"] == []
+    assert len(spec.operation("createRun").streams) == (1 if "text/event-stream" in content else 0)
+
+
+def test_run_streams_skip_a_referenced_response(tmp_path: Path) -> None:
+    doc = base(
+        {"AssistantStreamEvent": ENVELOPE},
+        {
+            "/runs": {
+                "post": {
+                    "operationId": "createRun",
+                    "responses": {"200": {"$ref": "#/components/responses/Run"}},
+                }
+            }
+        },
+    )
+    doc["components"]["responses"] = {
+        "Run": {"description": "ok", "content": copy.deepcopy(JSON_RUN)}
+    }
+    spec = load(tmp_path, doc)
+    assert spec.errata == ()
+
+
+def test_completion_stream_triggers(tmp_path: Path) -> None:
+    chunk = {"$ref": "#/components/schemas/CreateCompletionResponse"}
+    schemas = {
+        "CreateCompletionResponse": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "string"}},
+        }
+    }
+    spec = load(
+        tmp_path,
+        base(
+            schemas, op("createCompletion", {"application/json": {"schema": chunk}}, "/completions")
+        ),
+    )
+    assert applied(spec) == [
+        ("openai-completion-stream", "#/paths/~1completions/post/responses/200/content"),
+        (
+            "openai-done-sentinel",
+            "#/paths/~1completions/post/responses/200/content/text~1event-stream",
+        ),
+    ]
+    stream = spec.operation("createCompletion").stream_for(200)
+    assert stream is not None and stream.envelope is False and stream.done == "[DONE]"
+    assert spec.resolve(stream.schema or "") == chunk
+    v = Validator(spec)
+    assert v.stream("createCompletion", 'data: {"id": "c"}\n\ndata: [DONE]\n\n') == []
+    found = v.stream("createCompletion", 'data: {"id": 1}\n\n')
+    assert sorted((x.where, x.keyword, x.event) for x in found) == [
+        ("stream", "done", None),
+        ("stream.event", "type", 0),
+    ]
+
+
+def test_completion_stream_does_not_trigger(tmp_path: Path) -> None:
+    content = {"application/json": {"schema": {"type": "object"}}}
+    spec = load(tmp_path, base({}, op("createSomething", copy.deepcopy(content))))
+    assert spec.errata == ()
+    # only JSON is streamed: a createCompletion without a JSON schema gets nothing
+    spec = load(
+        tmp_path, base({}, op("createCompletion", {"text/plain": {"schema": {"type": "string"}}}))
+    )
+    assert spec.errata == ()
+
+
+def test_done_sentinel_triggers_and_does_not(tmp_path: Path) -> None:
+    sse = {"text/event-stream": {"schema": {"type": "object"}}}
+    spec = load(tmp_path, base({}, op("createChatCompletion", copy.deepcopy(sse))))
+    assert applied(spec) == [
+        ("openai-done-sentinel", "#/paths/~1x/post/responses/200/content/text~1event-stream")
+    ]
+    assert spec.operation("createChatCompletion").stream_for(200).done == "[DONE]"  # type: ignore[union-attr]
+    # declared already, or another operation: untouched
+    declared = {
+        "text/event-stream": {"schema": {"type": "object"}, "x-conformance-stream": {"done": None}}
+    }
+    spec = load(tmp_path, base({}, op("createChatCompletion", declared)))
+    assert spec.errata == ()
+    assert spec.operation("createChatCompletion").stream_for(200).done is None  # type: ignore[union-attr]
+    spec = load(tmp_path, base({}, op("createResponse", copy.deepcopy(sse))))
+    assert spec.errata == ()
+
+
+# -- selection ------------------------------------------------------------------------------------
+
+
+def test_no_errata(tmp_path: Path, spec23: Spec) -> None:
+    schema = {"type": "object", "required": ["a", "a"], "properties": {"a": {}}}
+    assert load(tmp_path, base({"X": schema}), errata=()).errata == ()
+    bare = load_spec(SPECS / "openai-2.3.0.yaml", errata=())
+    assert bare.errata == ()
+    assert bare.operation("createRun").streams == ()
+    assert bare.operation("createChatCompletion").stream_for(200).done is None  # type: ignore[union-attr]
+    assert spec23.operation("createRun").streams != ()
+
+
+def test_errata_selected_by_id(tmp_path: Path) -> None:
+    schemas = {
+        "Dupes": {"type": "object", "required": ["a", "a"], "properties": {"a": {}}},
+        "Ghost": {"type": "object", "required": ["g"], "properties": {"a": {}}},
+    }
+    spec = load(tmp_path, base(copy.deepcopy(schemas)), errata=("required-undefined",))
+    assert applied(spec) == [("required-undefined", "#/components/schemas/Ghost/required")]
+    assert spec.document["components"]["schemas"]["Dupes"]["required"] == ["a", "a"]
+    spec = load(tmp_path, base(copy.deepcopy(schemas)))
+    assert sorted(e.id for e in spec.errata) == ["required-duplicates", "required-undefined"]
+
+
+def test_openai_230_errata(spec23: Spec) -> None:
+    ids = {e.id for e in spec23.errata}
+    assert {
+        "required-undefined",
+        "openai-run-streams",
+        "openai-completion-stream",
+        "openai-done-sentinel",
+    } <= ids
+    run_streams = [e.pointer for e in spec23.errata if e.id == "openai-run-streams"]
+    assert run_streams == [
+        "#/paths/~1threads~1runs/post/responses/200/content",
+        "#/paths/~1threads~1{thread_id}~1runs/post/responses/200/content",
+        "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1submit_tool_outputs/post/responses/200/content",
+    ]
+    for op_id in ("createRun", "createThreadAndRun", "submitToolOuputsToRun"):
+        stream = spec23.operation(op_id).stream_for(200)
+        assert stream is not None and stream.envelope and stream.done is None, op_id
+    for op_id in ("createChatCompletion", "createCompletion"):
+        stream = spec23.operation(op_id).stream_for(200)
+        assert stream is not None and not stream.envelope and stream.done == "[DONE]", op_id
+    assert spec23.operation("createResponse").stream_for(200).done is None  # type: ignore[union-attr]
