@@ -20,15 +20,38 @@ HARD_DEPTH = 40  # give up (the validity filter drops what this produces)
 _COMPOSED = ("$ref", "allOf", "anyOf", "oneOf", "not")
 _ANNOTATIONS = ("default", "format", "x-conformance-discriminator")
 _FORMATS = {
-    "date-time": "2024-05-01T12:00:00Z", "date": "2024-05-01", "uri": "https://example.com/a",
-    "email": "someone@example.com", "uuid": "123e4567-e89b-12d3-a456-426614174000",
+    "date-time": "2024-05-01T12:00:00Z",
+    "date": "2024-05-01",
+    "uri": "https://example.com/a",
+    "email": "someone@example.com",
+    "uuid": "123e4567-e89b-12d3-a456-426614174000",
 }
 _WORDS = ("abc", "x", "hello world", "ID_42", "naïve", "a-b.c", "日本語", "🙂 ok")
 _PIECE = re.compile(r"(\[[^\]]+\]|\\[.\-_]|[A-Za-z0-9_\-])(\{(\d+)(?:,(\d*))?\}|[+*?])?")
 # values that stress validators: big/boundary numbers, bool-vs-int, astral characters, etc.
 ODD_VALUES: tuple[Any, ...] = (
-    None, True, False, 0, -1, 1.0, -0.0, 0.5, 2**63, -(2**63) - 1, 2**64 + 1, 10**30, 1e300,
-    "", "\u0000", "🙂" * 3, "x" * 70, [], [None], {}, {"": None}, [[[]]],
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.0,
+    -0.0,
+    0.5,
+    2**63,
+    -(2**63) - 1,
+    2**64 + 1,
+    10**30,
+    1e300,
+    "",
+    "\u0000",
+    "🙂" * 3,
+    "x" * 70,
+    [],
+    [None],
+    {},
+    {"": None},
+    [[[]]],
 )
 
 
@@ -157,7 +180,9 @@ def _array(ss: Any, schema: dict[str, Any], rng: random.Random, depth: int) -> l
     high = low if depth > SOFT_DEPTH else max(low, min(schema.get("maxItems", 3), 3))
     count = max(rng.randint(low, high), len(prefix) if "items" in schema else 0)
     items = schema.get("items", {})
-    return [build(ss, prefix[i] if i < len(prefix) else items, rng, depth + 1) for i in range(count)]
+    return [
+        build(ss, prefix[i] if i < len(prefix) else items, rng, depth + 1) for i in range(count)
+    ]
 
 
 def _kind(schema: dict[str, Any], rng: random.Random, depth: int) -> str:
@@ -182,7 +207,9 @@ def _pick(branches: list[Any], rng: random.Random, depth: int) -> Any:
     return rng.choice([b for b in branches if b not in nulls] or branches)
 
 
-def build(ss: Any, schema: Any, rng: random.Random, depth: int = 0, force: frozenset[str] = frozenset()) -> Any:
+def build(
+    ss: Any, schema: Any, rng: random.Random, depth: int = 0, force: frozenset[str] = frozenset()
+) -> Any:
     """A random, usually valid, instance of a converted schema (``$ref`` resolved by ``ss``).
 
     ``force`` names properties that sibling ``allOf`` parts require: included where declared.
@@ -207,7 +234,11 @@ def build(ss: Any, schema: Any, rng: random.Random, depth: int = 0, force: froze
         if all(isinstance(v, dict) for v in values):
             merged: dict[str, Any] = {}
             for value in values:
-                merged.update((k, v) for k, v in value.items() if k not in merged or not isinstance(v, _Filler))
+                merged.update(
+                    (k, v)
+                    for k, v in value.items()
+                    if k not in merged or not isinstance(v, _Filler)
+                )
             return merged
         return [v for v in values if not isinstance(v, dict)][-1]
     kind = _kind(schema, rng, depth)
@@ -222,7 +253,9 @@ def build(ss: Any, schema: Any, rng: random.Random, depth: int = 0, force: froze
     return rng.random() < 0.5 if kind == "boolean" else None
 
 
-def valid_instances(engine: Any, location: str, n: int, seed: int = 0, attempts: int = 0) -> list[Any]:
+def valid_instances(
+    engine: Any, location: str, n: int, seed: int = 0, attempts: int = 0
+) -> list[Any]:
     """Up to ``n`` built instances that the *reference* validator accepts (deterministic)."""
     rng = random.Random(f"{seed}:{location}")
     ss = engine.schemas

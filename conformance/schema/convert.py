@@ -8,6 +8,7 @@ absolute refs into it. What changes on the way:
   without ``type`` does the same. A ``nullable`` beside a 3.0 ``$ref`` is honoured too.
 - 3.0 boolean ``exclusiveMinimum``/``exclusiveMaximum`` become the 2020-12 numeric form.
 - 3.0 ``$ref`` siblings are ignored (as 3.0 says); 3.1 ``$ref`` siblings apply.
+- ``$recursiveRef``/``$dynamicRef`` ``"#"`` refer to the component schema they sit in.
 - ``readOnly`` properties are not required in requests, ``writeOnly`` ones not in responses.
 - ``discriminator`` without ``mapping``: the mapping is derived from each branch's
   ``enum``/``const``/``x-stainless-const`` and kept as ``x-conformance-discriminator``
@@ -150,6 +151,12 @@ class Converter:
         if not isinstance(node, dict):
             return {}  # not a schema: accept anything rather than crash; spec check reports it
         base = split_location(location)[0]
+        for dynamic in ("$recursiveRef", "$dynamicRef"):
+            if isinstance(node.get(dynamic), str) and "$ref" not in node:
+                node = {
+                    **{k: v for k, v in node.items() if k != dynamic},
+                    "$ref": self._dynamic(node[dynamic], location),
+                }
         if "$ref" in node and isinstance(node["$ref"], str):
             target = self.documents.absolute(node["$ref"], base)
             ref = {"$ref": self.ref(target)}
@@ -163,6 +170,17 @@ class Converter:
         if node.get("nullable") is True:
             out = allow_null(out)
         return out
+
+    def _dynamic(self, ref: str, location: str) -> str:
+        """Where a ``$recursiveRef``/``$dynamicRef`` points: ``#`` means the enclosing component.
+
+        OpenAPI 3.1 documents are not schema resources, so the "resource root" these keywords
+        name is the component schema they sit in (OpenAI 2026-08 ``CompoundFilter``).
+        """
+        parts = split_location(location)[1].split("/")
+        if ref.startswith("#") and len(parts) >= 4 and parts[1:3] == ["components", "schemas"]:
+            return "#" + "/".join(parts[:4])
+        return ref
 
     def _keywords(self, node: dict[str, Any], location: str) -> dict[str, Any]:
         out: dict[str, Any] = {}

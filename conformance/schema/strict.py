@@ -24,8 +24,8 @@ def strict_schema(schema: Any, lenient_uri: str, strict_uri: str, value: bool = 
     """The strict form of a converted schema; refs move from the lenient to the strict document.
 
     >>> strict_schema({"type": "object", "properties": {"a": {"type": "object"}}}, "u", "s", True)
-    {'type': 'object', 'properties': {'a': {'type': 'object', 'additionalProperties': True, \
-'unevaluatedProperties': False}}, 'unevaluatedProperties': False}
+    {'type': 'object', 'properties': {'a': {'type': 'object', 'additionalProperties': True}}, \
+'unevaluatedProperties': False}
     """
     if not isinstance(schema, dict):
         return schema

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..errors import SpecError, UnknownOperationError
 from .errata import AppliedErratum, apply_errata
@@ -89,6 +90,7 @@ class Spec:
         op = self._by_id.get(key) or self._by_key.get(key.upper())
         if op is None:
             close = [oid for oid in self._by_id if oid.lower() == key.lower()]
+            close += difflib.get_close_matches(key, list(self._by_id), n=1, cutoff=0.8)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise UnknownOperationError(f"{self.source}: no operation {key!r}{hint}")
         return op
@@ -112,7 +114,8 @@ class Spec:
                     continue
                 m = regex.match(candidate)
                 if m:
-                    return op, dict(zip(op.path_names(), m.groupdict().values(), strict=True))
+                    values = [unquote(v) for v in m.groupdict().values()]
+                    return op, dict(zip(op.path_names(), values, strict=True))
         return None
 
     def path_params(self, operation: Operation, path: str) -> dict[str, str] | None:
@@ -125,7 +128,8 @@ class Spec:
         for candidate in self._candidates(path):
             m = regex.match(candidate)
             if m:
-                return dict(zip(operation.path_names(), m.groupdict().values(), strict=True))
+                values = [unquote(v) for v in m.groupdict().values()]
+                return dict(zip(operation.path_names(), values, strict=True))
         return None
 
     def _candidates(self, path: str) -> list[str]:
@@ -188,7 +192,7 @@ def _refs(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
             yield from _refs(item, f"{pointer}/{i}")
 
 
-def _check_refs(docs: Documents) -> None:
+def _check_refs(docs: Documents, source: str) -> None:
     """Resolve every ``$ref`` once, loading external documents; a dangling one is an error."""
     todo = [docs.root_uri]
     done: set[str] = set()
@@ -198,7 +202,9 @@ def _check_refs(docs: Documents) -> None:
             continue
         done.add(uri)
         for pointer, ref in _refs(docs.by_uri[uri], ""):
-            location, _ = docs.resolve(ref, uri, where=docs.label(f"{uri}#{pointer}"))
+            label = docs.label(f"{uri}#{pointer}")
+            where = source + label if label.startswith("#") else label
+            location, _ = docs.resolve(ref, uri, where=where)
             target_uri = split_location(location)[0]
             if target_uri not in done:
                 todo.append(target_uri)
@@ -234,6 +240,6 @@ def load_spec(
         return read_document(ext_uri)[0]
 
     docs = Documents(uri, doc, load_external)
-    _check_refs(docs)
+    _check_refs(docs, text)
     applied = apply_errata(doc, errata)
     return Spec(text, docs, digest, applied)

@@ -10,6 +10,7 @@ strict mode).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import jsonschema_rs
@@ -29,6 +30,23 @@ def _pointer(path: Any) -> str:
 
 def _short(message: str) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
+_TAGS = ("type", "event", "object", "role")
+
+
+def _union_summary(keyword: str, error: Any) -> str:
+    """A one-line account of a failed oneOf/anyOf that names the data's tag, not its JSON."""
+    instance = error.instance
+    tags = [
+        f"{k} {instance[k]!r}"
+        for k in _TAGS
+        if isinstance(instance, dict) and isinstance(instance.get(k), str)
+    ]
+    what = f"object with {tags[0]}" if tags else type(instance).__name__.replace("dict", "object")
+    if error.kind.name == "oneOf" and "more than one" in error.message:
+        return f"{what} matches more than one {keyword} branch"
+    return f"{what} matches none of the {keyword} branches"
 
 
 class Engine:
@@ -131,29 +149,51 @@ class Engine:
             for pointer, fields in self._errors(ref, instance, "", 0)
         ]
         failing = [v.pointer for v in out]
-        for error in self.compiled(ref, True).iter_errors(instance):
-            kind = error.kind
-            if kind.name != "unevaluatedProperties":
+        for base, name, keyword_location in self._undeclared(ref, instance, prefix):
+            # annotations of failing branches are dropped: undeclared is unreliable there
+            if any(f == base or f.startswith(base + "/") for f in failing):
                 continue
-            base = prefix + _pointer(error.instance_path)
-            for name in kind.unexpected:
-                pointer = f"{base}/{escape(str(name))}"
-                # annotations of failing branches are dropped: undeclared is unreliable there
-                if any(f == base or f.startswith(base + "/") for f in failing):
-                    continue
-                out.append(
-                    Violation(
-                        message=f"property {name!r} is not declared by the schema",
-                        pointer=pointer,
-                        schema_path=self.schemas.spec_location(
-                            (error.absolute_keyword_location or ref).rsplit("/unevaluated", 1)[0]
-                        ),
-                        keyword="undeclared",
-                        severity=ERROR if strict else WARNING,
-                        **made,  # type: ignore[arg-type]
-                    )
+            out.append(
+                Violation(
+                    message=f"property {name!r} is not declared by the schema",
+                    pointer=f"{base}/{escape(str(name))}",
+                    schema_path=self.schemas.spec_location(keyword_location),
+                    keyword="undeclared",
+                    severity=ERROR if strict else WARNING,
+                    **made,  # type: ignore[arg-type]
                 )
+            )
         return out
+
+    def _undeclared(self, ref: str, instance: Any, prefix: str) -> list[tuple[str, str, str]]:
+        """(object pointer, property, schema location) of each property no schema declares.
+
+        An undeclared property deep inside an ``allOf`` makes that ``allOf`` fail in the strict
+        schema, which drops its annotations, so every property of the enclosing object looks
+        undeclared too. Only the deepest reports are trusted: those properties are removed from
+        a copy and the copy checked again, level by level.
+        """
+        strict = self.compiled(ref, True)
+        work = copy.deepcopy(instance)
+        found: list[tuple[str, str, str]] = []
+        for _ in range(64):
+            errors = [e for e in strict.iter_errors(work) if e.kind.name == "unevaluatedProperties"]
+            paths = [list(e.instance_path) for e in errors]
+            removed = 0
+            for error, path in zip(errors, paths, strict=True):
+                if any(len(q) > len(path) and q[: len(path)] == path for q in paths):
+                    continue  # something inside this object failed too: check it again later
+                target = work
+                for step in path:
+                    target = target[step]
+                location = (error.absolute_keyword_location or ref).rsplit("/unevaluated", 1)[0]
+                for name in error.kind.unexpected:
+                    found.append((prefix + _pointer(path), str(name), location))
+                    target.pop(name, None)
+                    removed += 1
+            if not removed:
+                break
+        return found
 
     # -- error refinement ---------------------------------------------------------------------
 
@@ -165,16 +205,18 @@ class Engine:
             pointer = base + _pointer(error.instance_path)
             keyword = error.kind.name
             location = error.absolute_keyword_location or ""
+            message = error.message
             if keyword in ("oneOf", "anyOf") and depth < 8:
                 refined = self._refine_branches(location, keyword, error, pointer, depth)
                 if refined is not None:
                     found += refined
                     continue
+                message = _union_summary(keyword, error)
             found.append(
                 (
                     pointer,
                     {
-                        "message": _short(error.message),
+                        "message": _short(message),
                         "keyword": keyword,
                         "schema_path": self.schemas.spec_location(location),
                     },
@@ -237,24 +279,28 @@ class Engine:
             branch_ref = self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{index}")
             if self.compiled(branch_ref).is_valid(instance):
                 return None  # e.g. oneOf matched more than one branch: keep the original error
-            scored.append((*self._fit(branch_ref, instance, depth), index, branch_ref))
+            tags, count = self._fit(branch_ref, instance, depth)
+            scored.append(((len(tags), count), tags, branch_ref))
         if not scored:
             return None
-        scored.sort()
-        best = scored[0]
-        if best[0] or (len(scored) > 1 and scored[1][:2] == best[:2]):
-            return None  # no branch fits the data's type or tag, or it is a tie: keep the summary
-        return self._errors(best[3], instance, pointer, depth + 1) or None
+        if frozenset.intersection(*(tags for _, tags, _ in scored)):
+            return None  # the data's type or tag fits no branch: the summary names it
+        scored.sort(key=lambda s: s[0])
+        if len(scored) > 1 and scored[1][0] == scored[0][0]:
+            return None  # a tie: no branch is clearly the one meant
+        return self._errors(scored[0][2], instance, pointer, depth + 1) or None
 
-    def _fit(self, ref: str, instance: Any, depth: int) -> tuple[bool, int]:
-        """How badly ``instance`` misses a branch: (type or tag mismatch, error count).
+    def _fit(self, ref: str, instance: Any, depth: int) -> tuple[frozenset[str], int]:
+        """How badly ``instance`` misses a branch: (what does not fit its type or tags, errors).
 
-        A branch that is itself an undiscriminated oneOf/anyOf (AssistantStreamEvent's groups)
-        scores as its best sub-branch.
+        "Tags" are enum/const properties one level down (``type``, ``event``…): a branch whose
+        tag differs from the data's is unlikely the one meant. ``"/"`` stands for a wrong JSON
+        type. A branch that is itself an undiscriminated oneOf/anyOf (AssistantStreamEvent's
+        groups) scores as its best sub-branch.
         """
         errors = list(self.compiled(ref).iter_errors(instance))
         if not errors:
-            return False, 0
+            return frozenset(), 0
         first = errors[0]
         if len(errors) == 1 and first.kind.name in ("oneOf", "anyOf") and depth < 8:
             uri, kw_pointer = split_location(first.absolute_keyword_location or "")
@@ -268,10 +314,12 @@ class Engine:
                     for i, _ in enumerate(branches)
                 ]
                 if subs:
-                    return min(subs)
-        mismatch = any(
-            (e.kind.name == "type" and not list(e.instance_path))
-            or (e.kind.name in ("enum", "const") and len(list(e.instance_path)) == 1)
-            for e in errors
-        )
-        return mismatch, len(errors)
+                    return min(subs, key=lambda s: (len(s[0]), s[1]))
+        tags = set()
+        for e in errors:
+            path = list(e.instance_path)
+            if e.kind.name == "type" and not path:
+                tags.add("/")
+            elif e.kind.name in ("enum", "const") and len(path) == 1:
+                tags.add(str(path[0]))
+        return frozenset(tags), len(errors)

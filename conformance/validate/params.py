@@ -36,9 +36,10 @@ def _from_string(raw: str, param: Parameter, shape: Shape) -> Any:
         sep = "." if param.explode else ","
     elif style == "matrix" and raw.startswith(";"):
         raw = raw[1:]
-        if raw.startswith(param.name + "="):
+        if raw.startswith(param.name + "=") and not (param.explode and "object" in shape.types):
             raw = raw[len(param.name) + 1 :]
-        sep = f";{param.name}=" if param.explode else ","
+        exploded_object = param.explode and "object" in shape.types and "string" not in shape.types
+        sep = ";" if exploded_object else f";{param.name}=" if param.explode else ","
     else:
         sep = _DELIMITER.get(style, ",")
     types = shape.types

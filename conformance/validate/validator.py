@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from .. import sse
 from ..schema import schema_set
@@ -140,7 +140,6 @@ class Validator:
                 found = matched
         if path is not None and "?" in path and not query:
             query = path.split("?", 1)[1]
-        found = {k: unquote(v) for k, v in found.items()}
         found.update(path_params or {})
         out: list[Violation] = []
         pairs = _pairs(query)
@@ -421,10 +420,7 @@ class Validator:
             parsed = sse.parse(bytes(events) if isinstance(events, bytearray) else events)
             items = parsed.events
             out += [
-                fail(
-                    issue.message, where="stream", keyword="framing", pointer=f"/line/{issue.line}"
-                )
-                for issue in parsed.issues
+                fail(issue.message, where="stream", keyword="framing") for issue in parsed.issues
             ]
         else:
             items = list(events)

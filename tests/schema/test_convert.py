@@ -252,11 +252,6 @@ def test_read_only_write_only_by_direction(direction: str, required: list[str]) 
     assert converted["required"] == required
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: 3.1 `$recursiveRef: '#'` (OpenAI 2026-08 CompoundFilter.filters) is dropped, so "
-    "the branch becomes `{}`: it accepts anything and overlaps every other oneOf branch",
-)
 def test_recursive_ref_is_not_dropped() -> None:
     schemas = {
         "Filter": {
@@ -278,11 +273,6 @@ def test_recursive_ref_is_not_dropped() -> None:
     assert branch != {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: in the 2026-08 spec a valid compound filter of comparison filters fails oneOf "
-    "('valid under more than one') because the `$recursiveRef` branch became `{}`",
-)
 def test_openai_202608_compound_filter_request_is_valid() -> None:
     v = Validator(load_spec(SPECS / "openai-2026-08.yaml"))
     body = {
@@ -518,10 +508,5 @@ def test_strict_does_not_modify_its_input() -> None:
     assert json.dumps(schema, sort_keys=True) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (docs): strict_schema's doctest shows 'unevaluatedProperties': False on a "
-    "free-form property, but free-form objects only get additionalProperties: true",
-)
 def test_strict_module_doctest() -> None:
     assert doctest.testmod(strict_module).failed == 0

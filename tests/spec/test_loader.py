@@ -139,11 +139,6 @@ def test_unknown_operation_did_you_mean(spec23: Spec) -> None:
         spec23.operation("noSuchThing")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="limitation: did-you-mean only catches case differences; a one-letter typo "
-    "('createChatCompletions') gets no suggestion",
-)
 def test_unknown_operation_did_you_mean_for_typo(spec23: Spec) -> None:
     with pytest.raises(UnknownOperationError, match="did you mean 'createChatCompletion'"):
         spec23.operation("createChatCompletions")
@@ -397,7 +392,7 @@ def test_dangling_ref_names_ref_and_pointer(tmp_path: Path) -> None:
         load_spec(path, cache=False)
     message = str(info.value)
     assert "'#/components/schemas/Owner'" in message
-    assert message.startswith("#/components/schemas/Thing/properties/owner:")
+    assert message.startswith(f"{path}#/components/schemas/Thing/properties/owner:")
     assert isinstance(info.value, SpecError)
 
 
@@ -408,7 +403,7 @@ def test_dangling_ref_into_other_file(tmp_path: Path) -> None:
     path = tmp_path / "root.yaml"
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(
-        RefError, match=r"^#/components/schemas/Thing: dangling \$ref .*other\.yaml#/Nothing"
+        RefError, match=r"root\.yaml#/components/schemas/Thing: dangling \$ref .*other\.yaml#/Nothing"
     ):
         load_spec(path, cache=False)
 

@@ -21,8 +21,13 @@ SEED = 20240501
 VALID_PER_SCHEMA = 6
 MUTANTS_PER_VALID = 5
 _BY_TYPE: dict[type, tuple[Any, ...]] = {
-    type(None): (None,), bool: (True, False), int: (0, 7, -(2**40)), float: (1.5, -0.25),
-    str: ("", "mutated"), list: ([], ["x"]), dict: ({}, {"k": 1}),
+    type(None): (None,),
+    bool: (True, False),
+    int: (0, 7, -(2**40)),
+    float: (1.5, -0.25),
+    str: ("", "mutated"),
+    list: ([], ["x"]),
+    dict: ({}, {"k": 1}),
 }
 
 
@@ -65,7 +70,11 @@ def _nudged(old: Any, rng: random.Random) -> Any:
     if isinstance(old, str):
         return rng.choice(("", old + old, old[:-1], old + "🙂"))
     if isinstance(old, list):
-        return old[1:] if old and rng.random() < 0.5 else [*old, copy.deepcopy(old[0]) if old else None]
+        return (
+            old[1:]
+            if old and rng.random() < 0.5
+            else [*old, copy.deepcopy(old[0]) if old else None]
+        )
     return old
 
 
@@ -80,11 +89,15 @@ def mutate(instance: Any, rng: random.Random) -> Any:
             path = rng.choice([p for p in objects if _get(value, p)])
             del _get(value, path)[rng.choice(list(_get(value, path)))]
         elif kind == "insert" and objects:
-            _get(value, rng.choice(objects))[f"undeclared_{rng.randint(0, 9)}"] = rng.choice(ODD_VALUES)
+            _get(value, rng.choice(objects))[f"undeclared_{rng.randint(0, 9)}"] = rng.choice(
+                ODD_VALUES
+            )
         else:
             path = rng.choice(paths)
             old = _get(value, path)
-            new = {"retype": _retyped, "nudge": _nudged}.get(kind, lambda _o, r: r.choice(ODD_VALUES))
+            new = {"retype": _retyped, "nudge": _nudged}.get(
+                kind, lambda _o, r: r.choice(ODD_VALUES)
+            )
             value = _replaced(value, path, copy.deepcopy(new(old, rng)))
     return value
 
@@ -100,7 +113,9 @@ def test_fast_and_reference_agree(openai_validator: Validator) -> None:
     disagreements: list[str] = []
     for location in response_locations(spec):
         rng = random.Random(f"{SEED}:{location}")
-        valid = valid_instances(engine, location, VALID_PER_SCHEMA, SEED, attempts=8 * VALID_PER_SCHEMA)
+        valid = valid_instances(
+            engine, location, VALID_PER_SCHEMA, SEED, attempts=8 * VALID_PER_SCHEMA
+        )
         counts["schemas"] += 1
         counts["schemas with valid instances"] += bool(valid)
         mutants = [mutate(x, rng) for x in valid for _ in range(MUTANTS_PER_VALID)]
@@ -118,4 +133,6 @@ def test_fast_and_reference_agree(openai_validator: Validator) -> None:
     print(f"\n{spec.uri.rsplit('/', 1)[-1]}: {dict(counts)}, {len(disagreements)} disagreements")
     assert counts["schemas with valid instances"] == counts["schemas"]
     assert counts["instances"] >= 3000
-    assert not disagreements, f"{len(disagreements)} disagreements:\n" + "\n".join(disagreements[:25])
+    assert not disagreements, f"{len(disagreements)} disagreements:\n" + "\n".join(
+        disagreements[:25]
+    )

@@ -34,8 +34,13 @@ PER_KIND = 4  # mutations per kind and instance: the shallowest first, then rand
 MAX_LENGTH_BOUND = 65536  # longer strings/arrays than this are not built to cross a max bound
 KINDS = ("required", "type", "enum", "bound")
 _SAMPLES = {
-    "null": None, "boolean": True, "integer": 3, "number": 2.5, "string": "retyped",
-    "array": [], "object": {},
+    "null": None,
+    "boolean": True,
+    "integer": 3,
+    "number": 2.5,
+    "string": "retyped",
+    "array": [],
+    "object": {},
 }
 
 # Response schemas where no mutation can be detected because the schema constrains nothing a
@@ -54,7 +59,9 @@ def _pointer(path: Path) -> str:
     return "".join("/" + escape(str(t)) for t in path)
 
 
-def constraints(engine: Engine, pointer: str, value: Any, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
+def constraints(
+    engine: Engine, pointer: str, value: Any, path: Path = ()
+) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(instance path, schema node) for every node that surely applies to a part of ``value``.
 
     ``pointer`` is a node of the lenient document. Follows ``$ref`` and ``allOf``; of an
@@ -78,14 +85,20 @@ def constraints(engine: Engine, pointer: str, value: Any, path: Path = ()) -> It
         props = node.get("properties") or {}
         for name, sub in value.items():
             if name in props:
-                yield from constraints(engine, f"{pointer}/properties/{escape(name)}", sub, (*path, name))
+                yield from constraints(
+                    engine, f"{pointer}/properties/{escape(name)}", sub, (*path, name)
+                )
             elif isinstance(node.get("additionalProperties"), dict):
-                yield from constraints(engine, f"{pointer}/additionalProperties", sub, (*path, name))
+                yield from constraints(
+                    engine, f"{pointer}/additionalProperties", sub, (*path, name)
+                )
     elif isinstance(value, list):
         prefix = node.get("prefixItems") or []
         for index, sub in enumerate(value):
             if index < len(prefix):
-                yield from constraints(engine, f"{pointer}/prefixItems/{index}", sub, (*path, index))
+                yield from constraints(
+                    engine, f"{pointer}/prefixItems/{index}", sub, (*path, index)
+                )
             elif isinstance(node.get("items"), dict):
                 yield from constraints(engine, f"{pointer}/items", sub, (*path, index))
 
@@ -99,7 +112,9 @@ def _types(value: Any) -> set[str]:
         return {"integer", "number"}
     if isinstance(value, float):
         return {"number"}
-    return {"string" if isinstance(value, str) else "array" if isinstance(value, list) else "object"}
+    return {
+        "string" if isinstance(value, str) else "array" if isinstance(value, list) else "object"
+    }
 
 
 def _non_member(value: Any, members: list[Any]) -> Any:
@@ -107,7 +122,9 @@ def _non_member(value: Any, members: list[Any]) -> Any:
     if isinstance(value, str):
         return max(members, key=lambda m: len(str(m))) + "-not-a-member" if members else "?"
     if isinstance(value, bool):
-        return None if {True, False} <= set(m for m in members if isinstance(m, bool)) else not value
+        return (
+            None if {True, False} <= set(m for m in members if isinstance(m, bool)) else not value
+        )
     if isinstance(value, (int, float)):
         return max([m for m in members if isinstance(m, (int, float))] or [0]) + 1
     return "not-a-member"
@@ -115,7 +132,9 @@ def _non_member(value: Any, members: list[Any]) -> Any:
 
 def _bound_breaks(node: dict[str, Any], value: Any) -> Iterator[Any]:
     """Replacements for ``value`` that each cross one bound of ``node``."""
-    integer = "integer" in (node.get("type") if isinstance(node.get("type"), list) else [node.get("type")])
+    integer = "integer" in (
+        node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+    )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         below = math.floor if integer else (lambda x: x)
         above = math.ceil if integer else (lambda x: x)
@@ -128,7 +147,9 @@ def _bound_breaks(node: dict[str, Any], value: Any) -> Iterator[Any]:
         if isinstance(node.get("exclusiveMaximum"), (int, float)):
             yield above(node["exclusiveMaximum"])
     elif isinstance(value, (str, list)):
-        low, high = ("minLength", "maxLength") if isinstance(value, str) else ("minItems", "maxItems")
+        low, high = (
+            ("minLength", "maxLength") if isinstance(value, str) else ("minItems", "maxItems")
+        )
         if node.get(low, 0) > 0:
             yield value[: node[low] - 1]
         if value and node.get(high, MAX_LENGTH_BOUND) < MAX_LENGTH_BOUND:
@@ -192,7 +213,9 @@ def test_mutations_are_detected_where_they_are(openai_validator: Validator) -> N
                 by_kind[kind].append((path, new))
             for kind, found in by_kind.items():
                 found.sort(key=lambda item: len(item[0]))
-                chosen = found[:PER_KIND // 2] + rng.sample(found[PER_KIND // 2 :], min(len(found[PER_KIND // 2 :]), PER_KIND // 2))
+                chosen = found[: PER_KIND // 2] + rng.sample(
+                    found[PER_KIND // 2 :], min(len(found[PER_KIND // 2 :]), PER_KIND // 2)
+                )
                 for path, new in chosen:
                     target = path if kind != "required" else path[:-1]
                     mutated = _replace(instance, target, new)
@@ -202,12 +225,18 @@ def test_mutations_are_detected_where_they_are(openai_validator: Validator) -> N
                     applicable[kind].add(label)
                     counts[kind] += 1
                     where = _pointer(path)
-                    errors = [v for v in engine.check(location, mutated, where="response.body") if v.is_error]
+                    errors = [
+                        v
+                        for v in engine.check(location, mutated, where="response.body")
+                        if v.is_error
+                    ]
                     if any(_is_ancestor_or_self(v.pointer, where) for v in errors):
                         detected[kind].add(label)
                         counts[f"{kind} detected"] += 1
                     else:
-                        misses.append(f"{label}: {kind} at {where or '/'} -> {[str(v) for v in errors][:3]}")
+                        misses.append(
+                            f"{label}: {kind} at {where or '/'} -> {[str(v) for v in errors][:3]}"
+                        )
     covered = set().union(*detected.values())
     undetected = {spec.label(loc) for loc in locations} - covered
     print(
@@ -215,7 +244,11 @@ def test_mutations_are_detected_where_they_are(openai_validator: Validator) -> N
         + ", ".join(f"{k}: {len(detected[k])}/{len(applicable[k])} schemas" for k in KINDS)
         + f"; {dict(counts)}; {len(misses)} misplaced/missed"
     )
-    assert not misses, f"{len(misses)} mutations not reported where they were made:\n" + "\n".join(misses[:25])
-    assert undetected <= KNOWN_GAPS[name], f"new schemas without a detected mutation: {sorted(undetected - KNOWN_GAPS[name])}"
+    assert not misses, f"{len(misses)} mutations not reported where they were made:\n" + "\n".join(
+        misses[:25]
+    )
+    assert undetected <= KNOWN_GAPS[name], (
+        f"new schemas without a detected mutation: {sorted(undetected - KNOWN_GAPS[name])}"
+    )
     for kind in KINDS:
         assert len(detected[kind]) >= MIN_SHARE[kind] * len(applicable[kind]), kind
