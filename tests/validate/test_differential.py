@@ -13,13 +13,23 @@ import random
 from collections import Counter
 from typing import Any
 
-from instances import ODD_VALUES, response_locations, valid_instances
+from instances import response_locations, valid_instances
 
 from conformance.validate import Validator
 
 SEED = 20240501
 VALID_PER_SCHEMA = 6
 MUTANTS_PER_VALID = 5
+# Response schemas for which tests/instances.py builds no valid instance (none today: every one
+# of the 142 + 311 schemas gets some). Keyed by spec file; this set must not grow.
+KNOWN_NO_VALID_INSTANCE: dict[str, set[str]] = {
+    "openai-2.3.0.yaml": set(),
+    "openai-2026-08.yaml": set(),
+}
+# values that stress validators: big/boundary numbers, bool-vs-int, astral characters, etc.
+_ODD_NUMBERS = (0, -1, 1.0, -0.0, 0.5, 2**63, -(2**63) - 1, 2**64 + 1, 10**30, 1e300)
+_ODD_OTHERS = ("", "\u0000", "🙂" * 3, "x" * 70, [], [None], {}, {"": None}, [[[]]])
+ODD_VALUES: tuple[Any, ...] = (None, True, False, *_ODD_NUMBERS, *_ODD_OTHERS)
 _BY_TYPE: dict[type, tuple[Any, ...]] = {
     type(None): (None,),
     bool: (True, False),
@@ -109,8 +119,10 @@ def _dump(instance: Any) -> str:
 
 def test_fast_and_reference_agree(openai_validator: Validator) -> None:
     spec, engine = openai_validator.spec, openai_validator.responses
+    name = spec.uri.rsplit("/", 1)[-1]
     counts: Counter[str] = Counter()
     disagreements: list[str] = []
+    no_valid: set[str] = set()
     for location in response_locations(spec):
         rng = random.Random(f"{SEED}:{location}")
         valid = valid_instances(
@@ -118,6 +130,7 @@ def test_fast_and_reference_agree(openai_validator: Validator) -> None:
         )
         counts["schemas"] += 1
         counts["schemas with valid instances"] += bool(valid)
+        no_valid.update([] if valid else [spec.label(location)])
         mutants = [mutate(x, rng) for x in valid for _ in range(MUTANTS_PER_VALID)]
         for instance in valid + mutants:
             counts["instances"] += 1
@@ -130,8 +143,10 @@ def test_fast_and_reference_agree(openai_validator: Validator) -> None:
                         f"{spec.label(location)} ({'strict' if strict else 'lenient'}): "
                         f"fast={fast} reference={reference} for {_dump(instance)}"
                     )
-    print(f"\n{spec.uri.rsplit('/', 1)[-1]}: {dict(counts)}, {len(disagreements)} disagreements")
-    assert counts["schemas with valid instances"] == counts["schemas"]
+    print(f"\n{name}: {dict(counts)}, {len(disagreements)} disagreements")
+    assert no_valid <= KNOWN_NO_VALID_INSTANCE[name], (
+        f"no valid instance built for {sorted(no_valid)}"
+    )
     assert counts["instances"] >= 3000
     assert not disagreements, f"{len(disagreements)} disagreements:\n" + "\n".join(
         disagreements[:25]
