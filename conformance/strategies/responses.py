@@ -10,6 +10,7 @@ import hypothesis.strategies as st
 from .. import sse
 from ..spec import Operation, Response, Spec, Stream
 from ..validate.body import media_kind
+from ..validate.semantics import apply_rules
 from .cases import ResponseCase, _scalar
 from .context import Context, context
 from .profiles import Profile
@@ -50,6 +51,8 @@ def stream_events(
         )
         return sse.Event(data=json.dumps(value), event=kind)
 
+    if ctx.profile.semantic:
+        data = data.map(apply_rules)
     events = st.lists(data.map(event), min_size=1, max_size=max_events)
     if stream.done is not None:
         done = sse.Event(data=stream.done)
@@ -139,6 +142,8 @@ def _response(
         )
     if kind == "json":
         body = ctx.response_schema(response.content[media].schema)
+        if ctx.profile.semantic:
+            body = body.map(apply_rules)
     else:
         body = st.binary(min_size=1, max_size=64)
     return st.builds(
