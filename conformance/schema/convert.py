@@ -243,7 +243,7 @@ class Converter:
             return None
         base = split_location(location)[0]
         branches = node[branches_key]
-        mapping: dict[str, int] = {}
+        mapping: dict[str, list[int]] = {}
         explicit = disc.get("mapping") or {}
         targets = {}
         for i, branch in enumerate(branches):
@@ -254,13 +254,22 @@ class Converter:
                 ref if "#" in ref or "/" in ref else f"#/components/schemas/{ref}", base
             )
             if target in targets:
-                mapping[str(value)] = targets[target]
+                mapping.setdefault(str(value), []).append(targets[target])
         for i, _ in enumerate(branches):
             for value in self._branch_values(f"{location}/{branches_key}/{i}", prop, 0):
-                mapping.setdefault(value, i)
-        return {"propertyName": prop, "keyword": branches_key, "mapping": mapping}
+                if i not in mapping.setdefault(value, []):
+                    mapping[value].append(i)
+        # complete: every branch is reachable by some value, so an unknown value is an error
+        complete = {i for indexes in mapping.values() for i in indexes} == set(range(len(branches)))
+        return {
+            "propertyName": prop,
+            "keyword": branches_key,
+            "mapping": mapping,
+            "complete": complete,
+        }
 
     def _branch_values(self, location: str, prop: str, depth: int) -> list[str]:
+        """Tag values a branch accepts: its own property, its allOf parts, its nested unions."""
         if depth > 6:
             return []
         try:
@@ -271,15 +280,29 @@ class Converter:
             return []
         schema = (node.get("properties") or {}).get(prop)
         if isinstance(schema, dict):
-            try:
-                _, schema = self.documents.deref(schema, f"{location}/properties/{escape(prop)}")
-            except Exception:
-                schema = {}
-            if "const" in schema:
-                return [str(schema["const"])]
-            if isinstance(schema.get("enum"), list):
-                return [str(v) for v in schema["enum"] if v is not None]
+            found = self._tag_values(schema, f"{location}/properties/{escape(prop)}", depth)
+            if found:
+                return found
         values: list[str] = []
-        for i, _ in enumerate(node.get("allOf") or []):
-            values += self._branch_values(f"{location}/allOf/{i}", prop, depth + 1)
+        for key in ("allOf", "anyOf", "oneOf"):
+            for i, _ in enumerate(node.get(key) or []):
+                values += self._branch_values(f"{location}/{key}/{i}", prop, depth + 1)
+        return values
+
+    def _tag_values(self, schema: Any, location: str, depth: int) -> list[str]:
+        """Values a tag property's schema allows: const, enum, or those of its union branches."""
+        try:
+            location, schema = self.documents.deref(schema, location)
+        except Exception:
+            return []
+        if not isinstance(schema, dict) or depth > 6:
+            return []
+        if "const" in schema:
+            return [str(schema["const"])]
+        if isinstance(schema.get("enum"), list):
+            return [str(v) for v in schema["enum"] if v is not None]
+        values: list[str] = []
+        for key in ("anyOf", "oneOf"):
+            for i, sub in enumerate(schema.get(key) or []):
+                values += self._tag_values(sub, f"{location}/{key}/{i}", depth + 1)
         return values

@@ -240,42 +240,36 @@ class Engine:
         instance = error.instance
         spec_path = self.schemas.spec_location(location)
         disc = parent.get(DISCRIMINATOR)
+        candidates = range(len(branches))
         if isinstance(disc, dict) and disc.get("keyword") == keyword and isinstance(instance, dict):
             prop = disc["propertyName"]
             mapping = disc["mapping"]
-            if prop not in instance:
-                return [
-                    (
-                        pointer,
-                        {
-                            "message": f"discriminator property {prop!r} is missing",
-                            "keyword": "discriminator",
-                            "schema_path": spec_path,
-                        },
-                    )
-                ]
-            value = instance[prop]
-            if str(value) not in mapping:
-                known = ", ".join(sorted(mapping)[:12]) + (", …" if len(mapping) > 12 else "")
-                return [
-                    (
-                        f"{pointer}/{escape(prop)}",
-                        {
-                            "message": f"unknown {prop} {value!r} (expected one of: {known})",
-                            "keyword": "discriminator",
-                            "schema_path": spec_path,
-                        },
-                    )
-                ]
-            index = mapping[str(value)]
-            branch_ref = self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{index}")
-            inner = self._errors(branch_ref, instance, pointer, depth + 1)
-            return inner or None
-        # no discriminator: pick the branch that fails least (and deepest), if it is clear
+            if prop in instance:
+                value = instance[prop]
+                if str(value) in mapping:
+                    candidates = mapping[str(value)]
+                    if len(candidates) == 1:
+                        branch_ref = self.schemas.pointer_ref(
+                            f"{parent_pointer}/{keyword}/{candidates[0]}"
+                        )
+                        return self._errors(branch_ref, instance, pointer, depth + 1) or None
+                elif disc.get("complete"):
+                    known = ", ".join(sorted(mapping)[:12]) + (", …" if len(mapping) > 12 else "")
+                    return [
+                        (
+                            f"{pointer}/{escape(prop)}",
+                            {
+                                "message": f"unknown {prop} {value!r} (expected one of: {known})",
+                                "keyword": "discriminator",
+                                "schema_path": spec_path,
+                            },
+                        )
+                    ]
+        # no discriminator, or several branches share the tag: the branch that fails least
         if keyword == "oneOf" and error.kind.name == "oneOf" and "more than one" in error.message:
             return None
         scored = []
-        for index, _ in enumerate(branches):
+        for index in candidates:
             branch_ref = self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{index}")
             if self.compiled(branch_ref).is_valid(instance):
                 return None  # e.g. oneOf matched more than one branch: keep the original error
@@ -320,6 +314,18 @@ class Engine:
             path = list(e.instance_path)
             if e.kind.name == "type" and not path:
                 tags.add("/")
-            elif e.kind.name in ("enum", "const") and len(path) == 1:
+            elif e.kind.name in ("enum", "const") and len(path) == 1 and self._is_tag(e):
                 tags.add(str(path[0]))
         return frozenset(tags), len(errors)
+
+    def _is_tag(self, error: Any) -> bool:
+        """True for a tag (a const, a one-value enum, or an enum on ``type``/``event``/…),
+        not an ordinary enum property such as ``environment``."""
+        if error.kind.name == "const" or str(list(error.instance_path)[-1]) in _TAGS:
+            return True
+        uri, pointer = split_location(error.absolute_keyword_location or "")
+        try:
+            values = pointer_get(self.schemas.document(uri == self.schemas.strict_uri), pointer)
+        except KeyError:
+            return True
+        return isinstance(values, list) and len([v for v in values if v is not None]) == 1

@@ -313,7 +313,8 @@ def test_discriminator_from_enum() -> None:
     assert converted[DISCRIMINATOR] == {
         "propertyName": "kind",
         "keyword": "oneOf",
-        "mapping": {"cat": 0, "dog": 1, "puppy": 1},
+        "mapping": {"cat": [0], "dog": [1], "puppy": [1]},
+        "complete": True,
     }
     assert "discriminator" not in converted
     assert converted["oneOf"] == [{"$ref": ref("Cat")}, {"$ref": ref("Dog")}]
@@ -325,7 +326,7 @@ def test_discriminator_from_x_stainless_const() -> None:
         "properties": {"kind": {"type": "string", "enum": ["dog"], "x-stainless-const": True}},
     }
     converted, _ = convert(pets({"propertyName": "kind"}, dog), "Pet")
-    assert converted[DISCRIMINATOR]["mapping"] == {"cat": 0, "dog": 1}
+    assert converted[DISCRIMINATOR]["mapping"] == {"cat": [0], "dog": [1]}
     assert convert(pets({"propertyName": "kind"}, dog), "Dog")[0]["properties"]["kind"] == {
         "type": "string",
         "enum": ["dog"],
@@ -335,7 +336,7 @@ def test_discriminator_from_x_stainless_const() -> None:
 def test_discriminator_from_const_31() -> None:
     dog = {"type": "object", "properties": {"kind": {"const": "dog"}}}
     converted, _ = convert(pets({"propertyName": "kind"}, dog), "Pet", version=(3, 1))
-    assert converted[DISCRIMINATOR]["mapping"] == {"cat": 0, "dog": 1}
+    assert converted[DISCRIMINATOR]["mapping"] == {"cat": [0], "dog": [1]}
 
 
 def test_discriminator_through_allof_and_property_ref() -> None:
@@ -354,7 +355,7 @@ def test_discriminator_through_allof_and_property_ref() -> None:
     schemas["Base"] = {"type": "object", "properties": {"name": {"type": "string"}}}
     schemas["DogKind"] = {"type": "string", "enum": ["dog"]}
     converted, _ = convert(schemas, "Pet")
-    assert converted[DISCRIMINATOR]["mapping"] == {"cat": 0, "dog": 1}
+    assert converted[DISCRIMINATOR]["mapping"] == {"cat": [0], "dog": [1]}
 
 
 def test_discriminator_explicit_mapping() -> None:
@@ -374,15 +375,16 @@ def test_discriminator_explicit_mapping() -> None:
         "propertyName": "kind",
         "keyword": "anyOf",
         # explicit values first, then the enum-derived ones; a target that is no branch is ignored
-        "mapping": {"kitty": 0, "doggo": 1, "cat": 0},
+        "mapping": {"kitty": [0], "doggo": [1], "cat": [0]},
+        "complete": True,
     }
     assert list(converted[DISCRIMINATOR]["mapping"]) == ["kitty", "doggo", "cat"]
 
 
-def test_discriminator_first_branch_wins_a_shared_value() -> None:
+def test_discriminator_shared_value_keeps_every_branch() -> None:
     dog = {"type": "object", "properties": {"kind": {"type": "string", "enum": ["cat", "dog"]}}}
     converted, _ = convert(pets({"propertyName": "kind"}, dog), "Pet")
-    assert converted[DISCRIMINATOR]["mapping"] == {"cat": 0, "dog": 1}
+    assert converted[DISCRIMINATOR]["mapping"] == {"cat": [0, 1], "dog": [1]}
 
 
 def test_discriminator_without_branches_is_not_kept() -> None:
@@ -403,8 +405,8 @@ def test_discriminator_mapping_used_in_openai_spec() -> None:
     schemas.ref(spec.uri + "#/components/schemas/ResponseStreamEvent")
     disc = schemas.defs["/components/schemas/ResponseStreamEvent"][DISCRIMINATOR]
     assert disc["keyword"] == "anyOf" and disc["propertyName"] == "type"
-    assert disc["mapping"]["response.created"] == 12
-    assert disc["mapping"]["response.output_text.delta"] == 27
+    assert disc["mapping"]["response.created"] == [12]
+    assert disc["mapping"]["response.output_text.delta"] == [27]
     assert len(disc["mapping"]) == 32
 
 

@@ -46,22 +46,6 @@ _SAMPLES = {
 # Every response schema of both specs gets a detected mutation; this set must not grow.
 KNOWN_UNDETECTED: dict[str, set[str]] = {"openai-2.3.0.yaml": set(), "openai-2026-08.yaml": set()}
 
-# Open bugs: under these unions (oneOf/anyOf) Engine.check can blame the wrong branch, so its
-# errors land beside the mutated place instead of on it or above it.
-# 1. Derived discriminator mappings (conformance.schema.convert) miss the tags of a branch that
-#    is itself a union or whose tag property is an anyOf (InputItem: "function_call_output",
-#    "item_reference"… are reported as "unknown type"), and keep only the first of several
-#    branches sharing a tag (ItemResource: "message" is InputMessageResource and OutputMessage,
-#    so an OutputMessage without "status" is diagnosed as a bad InputMessage).
-# 2. Undiscriminated unions (Engine._fit): an invalid value of an ordinary enum property one
-#    level down counts as a tag mismatch, so the meant branch scores like a wrong one (Tool: a
-#    computer_use_preview tool with a bad "environment" is reported as a bad WebSearchTool type).
-# Which of them a run hits depends on the instances built; the strict xfail tests at the end
-# reproduce each bug and fail (XPASS) once it is fixed: then drop the union here.
-KNOWN_MISPLACING_UNIONS: dict[str, set[str]] = {
-    "openai-2.3.0.yaml": {"#/components/schemas/ItemResource", "#/components/schemas/Tool"},
-    "openai-2026-08.yaml": {"#/components/schemas/InputItem", "#/components/schemas/BetaInputItem"},
-}
 
 # Of the schemas where a kind applied at the top (the root or a root property), the share (in
 # per cent) that got a mutation of that kind detected there. Measured: 100 for every kind.
@@ -226,18 +210,6 @@ def _is_ancestor_or_self(pointer: str, of: str) -> bool:
     return of == pointer or of.startswith(pointer + "/")
 
 
-def _unions(engine: Engine, location: str, instance: Any) -> dict[str, set[str]]:
-    """Instance pointer -> spec labels of the unions (oneOf/anyOf) applying there."""
-    schemas = engine.schemas
-    found: dict[str, set[str]] = defaultdict(set)
-    for path, where, node in constraints(
-        engine, split_location(schemas.ref(location))[1], instance
-    ):
-        if "oneOf" in node or "anyOf" in node:
-            found[_pointer(path)].add(schemas.spec_location(f"{schemas.uri}#{where}"))
-    return found
-
-
 def test_mutations_are_detected_where_they_are(openai_validator: Validator) -> None:
     spec, engine = openai_validator.spec, openai_validator.responses
     name = spec.uri.rsplit("/", 1)[-1]
@@ -247,14 +219,12 @@ def test_mutations_are_detected_where_they_are(openai_validator: Validator) -> N
     top_detected: dict[str, set[str]] = defaultdict(set)
     counts: Counter[str] = Counter()
     misses: list[str] = []
-    misplacing: set[str] = set()  # known-bad unions that did misplace an error
     locations = response_locations(spec)
     for location in locations:
         rng = random.Random(f"{SEED}:{location}")
         label = spec.label(location)
         seen: set[tuple[Any, ...]] = set()
         for instance in valid_instances(engine, location, INSTANCES_PER_SCHEMA, SEED, attempts=40):
-            unions: dict[str, set[str]] | None = None
             for kind, path, replaced, new, key in mutations(engine, location, instance, rng):
                 if key in seen:
                     continue
@@ -278,29 +248,19 @@ def test_mutations_are_detected_where_they_are(openai_validator: Validator) -> N
                     counts[f"{kind} detected"] += 1
                     counts[f"{kind} exact"] += any(v.pointer == _pointer(replaced) for v in placed)
                     continue
-                unions = _unions(engine, location, instance) if unions is None else unions
-                around = set().union(
-                    *(u for p, u in unions.items() if _is_ancestor_or_self(p, where))
+                misses.append(
+                    f"{label}: {kind} at {where or '/'} -> {[str(v) for v in errors][:3]}"
                 )
-                known = around & KNOWN_MISPLACING_UNIONS[name]
-                if known:
-                    misplacing |= known
-                    counts[f"{kind} misplaced (known bug)"] += 1
-                else:
-                    misses.append(
-                        f"{label}: {kind} at {where or '/'} -> {[str(v) for v in errors][:3]}"
-                    )
     covered = set().union(*detected.values())
     undetected = {spec.label(loc) for loc in locations} - covered
     print(
         f"\n{name}: {len(locations)} schemas, {len(covered)} with a detected mutation; "
         + "; ".join(f"{k}: {len(detected[k])}/{len(applicable[k])} schemas" for k in KINDS)
-        + f"\n  {dict(counts)}\n  {len(misses)} missed or misplaced, known-bad unions hit: {sorted(misplacing)}"
+        + f"\n  {dict(counts)}\n  {len(misses)} missed or misplaced"
     )
     assert not misses, f"{len(misses)} mutations not reported where they were made:\n" + "\n".join(
         misses[:25]
     )
-    assert misplacing <= KNOWN_MISPLACING_UNIONS[name]
     assert undetected <= KNOWN_UNDETECTED[name], (
         f"schemas without a detected mutation: {sorted(undetected)}"
     )
@@ -332,7 +292,6 @@ _SHARED_TAG = "derived discriminator mapping keeps one of the branches sharing a
 _ENUM_AS_TAG = "Engine._fit counts any bad enum property one level down as a tag mismatch"
 
 
-@pytest.mark.xfail(strict=True, reason=_DERIVED_MAPPING)
 @pytest.mark.parametrize("openai_validator", ["openai-2026-08.yaml"], indirect=True)
 @pytest.mark.parametrize(
     ("body", "where"),
@@ -344,25 +303,23 @@ _ENUM_AS_TAG = "Engine._fit counts any bad enum property one level down as a tag
 def test_input_item_errors_are_not_unknown_tags(
     openai_validator: Validator, body: Any, where: str
 ) -> None:
-    # today: "/type: unknown type 'function_call_output' (expected one of: compaction_trigger,
+    # was: "/type: unknown type 'function_call_output' (expected one of: compaction_trigger,
     # message, program, program_output)" though the tag is valid (an Item branch takes it)
     assert _placed(openai_validator, "InputItem", body, where)
 
 
-@pytest.mark.xfail(strict=True, reason=_SHARED_TAG)
 @pytest.mark.parametrize("openai_validator", ["openai-2.3.0.yaml"], indirect=True)
 def test_output_message_missing_status_is_reported(openai_validator: Validator) -> None:
-    # today: "/role: 'assistant' is not one of 'user', 'system' or 'developer'" and
+    # was: "/role: 'assistant' is not one of 'user', 'system' or 'developer'" and
     # "/content/0: … matches none of the oneOf branches" (diagnosed as an InputMessageResource)
     body = {"id": "msg_1", "type": "message", "role": "assistant",
             "content": [{"type": "output_text", "text": "hi", "annotations": []}]}  # fmt: skip
     assert _placed(openai_validator, "ItemResource", body, "/status")
 
 
-@pytest.mark.xfail(strict=True, reason=_ENUM_AS_TAG)
 @pytest.mark.parametrize("openai_validator", ["openai-2.3.0.yaml"], indirect=True)
 def test_bad_enum_property_does_not_switch_branch(openai_validator: Validator) -> None:
-    # today: '/type: "computer_use_preview" is not one of "web_search_preview" or …'
+    # was: '/type: "computer_use_preview" is not one of "web_search_preview" or …'
     body = {
         "type": "computer_use_preview",
         "display_width": 1024,

@@ -373,8 +373,9 @@ def test_discriminator_unknown_value(pets: Validator) -> None:
 
 def test_discriminator_missing_property(pets: Validator) -> None:
     found = pets.response("getPet", body={"lives": 1})
-    assert summary(found) == [("response.body", "", "discriminator")]
-    assert "'kind' is missing" in found[0].message
+    # no tag to go by: the branch the data fits best (Cat) says what is missing
+    assert summary(found) == [("response.body", "", "required")]
+    assert '"kind"' in found[0].message
 
 
 def test_discriminator_right_tag_missing_field(pets: Validator) -> None:
