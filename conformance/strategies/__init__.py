@@ -1,15 +1,17 @@
 """Hypothesis strategies derived from the spec: requests, responses, streams, invalid requests.
 
->>> from conformance.strategies import requests, responses
+>>> from conformance.strategies import requests, responses, streams, invalid_requests
 >>> @given(responses(spec, "createChatCompletion", status=200, profile="typical"))  # doctest: +SKIP
 ... def test_my_client_parses_every_response(case): ...
 """
 
 from .cases import RequestCase, ResponseCase
 from .compiler import Compiler
+from .invalid import InvalidRequest, invalid_requests
 from .profiles import DEFAULT, EDGE, PROFILES, TYPICAL, Profile, get_profile
 from .requests import requests
 from .responses import responses
+from .streams import streams
 
 __all__ = [
     "DEFAULT",
@@ -17,10 +19,13 @@ __all__ = [
     "PROFILES",
     "TYPICAL",
     "Compiler",
+    "InvalidRequest",
     "Profile",
     "RequestCase",
     "ResponseCase",
     "get_profile",
+    "invalid_requests",
     "requests",
     "responses",
+    "streams",
 ]

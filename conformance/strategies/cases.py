@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import httpx  # imported here, not while drawing: its first import touches `random`
+
 from .. import sse
 
 __all__ = ["RequestCase", "ResponseCase", "form_parts"]
@@ -77,8 +79,6 @@ class RequestCase:
 
         >>> httpx.Client().send(case.to_httpx(base))  # doctest: +SKIP
         """
-        import httpx
-
         return httpx.Request(self.method, self.url(base_url), **self.httpx_kwargs())
 
 

@@ -1,0 +1,94 @@
+"""Invalid requests: each breaks one named constraint and is rejected with the violation it announced."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from conformance.spec import Spec, load_spec
+from conformance.strategies import InvalidRequest, invalid_requests
+from conformance.strategies.context import context
+from conformance.strategies.invalid import mutations, valid_media
+from conformance.strategies.requests import request_errors
+from conformance.validate import Validator
+
+SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
+FAST = settings(
+    max_examples=4,
+    database=None,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    path = SPECS / "openai-2.3.0.yaml"
+    if not path.exists():
+        pytest.skip(f"spec not found: {path}")
+    return load_spec(path)
+
+
+def test_every_operation_with_a_body_has_invalid_requests_that_are_rejected_as_announced(
+    spec: Spec,
+) -> None:
+    fresh = Validator(spec, strict=True)  # not the generator's own validator
+    kinds: Counter[str] = Counter()
+    failures: list[str] = []
+    with_body = [op for op in spec.operations if op.request_body is not None]
+    assert len(with_body) == 46
+    for op in with_body:
+        seen: list[InvalidRequest] = []
+
+        @FAST
+        @given(invalid_requests(spec, op.operation_id))
+        def collect(bad: InvalidRequest) -> None:
+            seen.append(bad)
+
+        collect()
+        for bad in seen:
+            request = bad.case.to_httpx("http://x/v1")
+            content = request.read()
+            found = fresh.request(
+                op,
+                path=request.url.raw_path.decode(),
+                headers=dict(request.headers),
+                body=content if bad.case.media_type else None,
+            )
+            announced = (bad.expected.where, bad.expected.pointer, bad.expected.keyword)
+            if announced not in [(v.where, v.pointer, v.keyword) for v in found if v.is_error]:
+                failures.append(f"{op.operation_id}: {bad.constraint} -> {[str(v) for v in found]}")
+            kinds[bad.expected.keyword] += 1
+    assert not failures, "\n".join(failures[:20])
+    # the mutations cover the kinds of constraint the issue names
+    assert {"required", "type", "enum"} <= set(kinds), kinds
+    assert kinds["maximum"] + kinds["minimum"] + kinds["maxLength"] + kinds["minLength"] > 0, kinds
+
+
+def test_mutations_name_what_they_break(spec: Spec) -> None:
+    ctx = context(spec, "default")
+    op = spec.operation("createChatCompletion")
+    found = {
+        m.constraint: (m.where, m.pointer, m.keyword) for m in mutations(ctx, op, valid_media(op))
+    }
+    assert found["body property 'model' removed (required)"] == ("request.body", "", "required")
+    assert found["request body removed (required)"] == ("request.body", "", "required")
+    assert ("request.body", "/temperature", "maximum") in found.values()
+    assert ("request.body", "/n", "minimum") in found.values()
+
+
+def test_an_invalid_case_differs_from_a_valid_one_only_where_announced(spec: Spec) -> None:
+    ctx = context(spec, "default")
+
+    @FAST
+    @given(invalid_requests(spec, "listFiles"))
+    def check(bad: InvalidRequest) -> None:
+        errors = request_errors(ctx, bad.case)
+        assert errors, bad.constraint
+        assert {v.pointer for v in errors} == {bad.expected.pointer}
+
+    check()
