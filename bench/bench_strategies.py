@@ -32,6 +32,7 @@ Nothing is asserted: this script reports.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -77,6 +78,9 @@ class Run:
     count: int = 0
     seconds: float = 0.0
     cpu: float = 0.0  # process CPU time of the run (less sensitive to other jobs on a shared machine)
+    invalid: int = 0  # Hypothesis test cases thrown away (filters gave up) — wasted draws
+    overrun: int = 0  # Hypothesis test cases that ran out of choices (cheap; part of normal generation)
+    gc: float = 0.0  # seconds in the garbage collector, as Hypothesis measured it
     stopped: str = ""
     error: str | None = None
     timed_out: bool = False
@@ -110,6 +114,7 @@ def run_given(strategy: Any, n: int, timeout: float, keep: bool = False) -> Run:
         cases.append(case)
 
     stats: dict[str, Any] = {}
+    gc.collect()  # start every run from the same state, as timeit does (GC stays on during the run)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     start = time.perf_counter()
     cpu_start = time.process_time()
@@ -127,6 +132,10 @@ def run_given(strategy: Any, n: int, timeout: float, keep: bool = False) -> Run:
     run.cpu = time.process_time() - cpu_start
     run.stopped = stats.get("stopped-because", "")
     run.count = len(cases)
+    calls = stats.get("generate-phase", {}).get("test-cases", [])
+    run.invalid = sum(c["status"] == "invalid" for c in calls)
+    run.overrun = sum(c["status"] == "overrun" for c in calls)
+    run.gc = sum(c.get("gctime", 0.0) for c in calls)
     if not keep:
         run.cases = []
     return run
@@ -358,6 +367,8 @@ def main() -> None:
                 notes.append(f"{label} FAIL: {fail}")
             elif res.exhausted:
                 notes.append(f"{label} exhausted after {res.final.count}")  # type: ignore[union-attr]
+            if res.timed is not None and res.timed.invalid >= n // 4:
+                notes.append(f"{label} {res.timed.invalid} draws rejected")
         ratio = (req.rate / stq.rate) if stq is not None and req.rate and stq.rate else None
         builds = "/".join(f"{r.build * 1000:.0f}" if r is not None else "—" for r in (resp, req, stq))
         print(f"  {op_id:<38} {_fmt_rate(resp.rate):>8} {_fmt_rate(req.rate):>8} "
@@ -381,6 +392,10 @@ def main() -> None:
                             "build_s": res.build if res else None,
                             "warm_s": res.warm.seconds if res and res.warm else None,
                             "timed_s": res.timed.seconds if res and res.timed else None,
+                            "cpu_s": res.timed.cpu if res and res.timed else None,
+                            "gc_s": res.timed.gc if res and res.timed else None,
+                            "invalid": res.timed.invalid if res and res.timed else None,
+                            "overrun": res.timed.overrun if res and res.timed else None,
                             "count": res.final.count if res and res.final else None,
                             "failure": res.failure(n) if res else None,
                             "exhausted": res.exhausted if res else None,
@@ -412,6 +427,13 @@ def main() -> None:
         if builds:
             print(f"    construction: median {statistics.median(builds) * 1000:.1f} ms, max "
                   f"{max(builds) * 1000:.0f} ms, total {sum(builds):.1f} s; warm-up runs total {sum(warms):.1f} s")
+        timed = sum(r[f"{key}_timed_s"] or 0 for r in rows)
+        gcs = sum(r[f"{key}_gc_s"] or 0 for r in rows)
+        rejected = sum(r[f"{key}_invalid"] or 0 for r in rows)
+        many = [r for r in rows if (r[f"{key}_invalid"] or 0) >= n // 4]
+        print(f"    timed runs total {timed:.1f} s, of which GC {gcs:.1f} s ({100 * gcs / timed if timed else 0:.0f}%); "
+              f"rejected draws {rejected} (≥ N/4 in {len(many)} operations"
+              + (": " + ", ".join(f"{r['operation']} {r[f'{key}_invalid']}" for r in many) if many else "") + ")")
         for r in failed:
             print(f"    FAIL {r['operation']}: {r[f'{key}_failure']}")
         return med, worst, failed

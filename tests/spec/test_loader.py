@@ -403,7 +403,8 @@ def test_dangling_ref_into_other_file(tmp_path: Path) -> None:
     path = tmp_path / "root.yaml"
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(
-        RefError, match=r"root\.yaml#/components/schemas/Thing: dangling \$ref .*other\.yaml#/Nothing"
+        RefError,
+        match=r"root\.yaml#/components/schemas/Thing: dangling \$ref .*other\.yaml#/Nothing",
     ):
         load_spec(path, cache=False)
 
