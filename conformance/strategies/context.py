@@ -3,6 +3,7 @@ guards what is generated."""
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from typing import Any
 
@@ -25,6 +26,9 @@ class Context:
         self.profile = profile
         self.validator = Validator(spec, strict=True)
         self.requests = Compiler(schema_set(spec, "request"), profile)
+        # parameters travel in URLs and headers: "very long" stays within what clients send
+        short = dataclasses.replace(profile, long_string=min(profile.long_string, 200))
+        self.parameters = Compiler(schema_set(spec, "request"), short)
         self.responses = Compiler(schema_set(spec, "response"), profile)
         self._cache: dict[Any, st.SearchStrategy[Any]] = {}
 
@@ -39,12 +43,13 @@ class Context:
         return self._cache[key]
 
     def request_schema(
-        self, location: str | None, name: str | None = None
+        self, location: str | None, name: str | None = None, *, parameter: bool = False
     ) -> st.SearchStrategy[Any]:
         """Strategy for a request-side schema location (anything when there is no schema)."""
         if location is None:
             return st.text(max_size=8)
-        return self.requests.compile({"$ref": self.requests.schemas.ref(location)}, name=name)
+        compiler = self.parameters if parameter else self.requests
+        return compiler.compile({"$ref": compiler.schemas.ref(location)}, name=name)
 
     def response_schema(self, location: str | None) -> st.SearchStrategy[Any]:
         """Strategy for a response-side schema location."""

@@ -31,7 +31,7 @@ def _params(ctx: Context, op: Operation, location: str) -> st.SearchStrategy[dic
     required: dict[str, st.SearchStrategy[Any]] = {}
     optional: dict[str, st.SearchStrategy[Any]] = {}
     for param in op.params(location):
-        strategy = ctx.request_schema(param.schema, name=param.name)
+        strategy = ctx.request_schema(param.schema, name=param.name, parameter=True)
         if location == "path":
             strategy = strategy.filter(_path_value)
         elif location == "header":
