@@ -27,7 +27,7 @@ class Context:
         self.validator = Validator(spec, strict=True)
         self.requests = Compiler(schema_set(spec, "request"), profile)
         # parameters travel in URLs and headers: "very long" stays within what clients send
-        short = dataclasses.replace(profile, long_string=min(profile.long_string, 200))
+        short = dataclasses.replace(profile, long_string=min(profile.long_string, 32))
         self.parameters = Compiler(schema_set(spec, "request"), short)
         self.responses = Compiler(schema_set(spec, "response"), profile)
         self._cache: dict[Any, st.SearchStrategy[Any]] = {}
