@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -17,7 +18,7 @@ from typing import Any
 from ..errors import ConformanceError, InputError
 from .messages import Message, parse_message
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -231,3 +232,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+
+
+def run() -> None:
+    """Console-script entry: run, flush, and exit without tearing down thousands of validators."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code)
