@@ -11,9 +11,11 @@ Generic errata (any spec):
 - ``required-undefined``: a standalone object schema (not a composition branch) lists in
   ``required`` a property it never declares and forbids nothing else → the name is dropped from
   ``required`` (a sender can't know what to put there; OpenAI's Responses audio events do this).
-- ``oneof-freeform-overlap``: a ``oneOf`` has a branch that is a bare ``{type: object}``; every
-  object matching another object branch matches it too, so valid data always fails ``oneOf``
-  (OpenAI's ``CompoundFilter.filters``) → the ``oneOf`` becomes ``anyOf``.
+- ``oneof-overlap``: a ``oneOf`` branch accepts every object another branch accepts — an open
+  object whose properties the other declares identically and whose required names it requires
+  (a bare ``{type: object}`` is the extreme case) — so valid data of the narrower branch always
+  fails ``oneOf`` (OpenAI's ``CompoundFilter.filters``; the plain and verbose transcription and
+  translation responses) → the ``oneOf`` becomes ``anyOf``.
 
 OpenAI-specific errata (apply only where the named operations and schemas exist):
 
@@ -116,46 +118,92 @@ def _required_undefined(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patc
             yield f"{pointer}/required", f"undeclared {', '.join(missing)} no longer required", fix
 
 
-def _is_freeform_object(node: Any) -> bool:
-    if isinstance(node, dict) and node.get("additionalProperties") in (True, {}):
-        node = {k: v for k, v in node.items() if k != "additionalProperties"}
-    return (
-        isinstance(node, dict)
-        and node.get("type") == "object"
-        and not any(
-            k in node
-            for k in (
-                "properties",
-                "required",
-                "additionalProperties",
-                "patternProperties",
-                "$ref",
-                *_COMPOSITIONS,
-                "minProperties",
-                "maxProperties",
-                "not",
-            )
-        )
-    )
+def _local(doc: dict[str, Any], node: Any) -> Any:
+    """Follow local ``$ref`` chains in the root document (errata see nothing else)."""
+    for _ in range(16):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return node
+        target: Any = doc
+        for token in ref[2:].split("/"):
+            token = token.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or token not in target:
+                return node
+            target = target[token]
+        node = target
+    return node
 
 
-def _oneof_freeform(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
+_OPEN_OBJECT_KEYS = {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "title",
+    "description",
+    "example",
+    "nullable",
+}
+
+
+def _bare(schema: Any) -> Any:
+    """A schema without the annotations that validate nothing."""
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        k: v
+        for k, v in schema.items()
+        if k not in ("description", "title", "example", "examples") and not k.startswith("x-")
+    }
+
+
+def _subsumes(doc: dict[str, Any], wide: Any, narrow: Any) -> bool:
+    """True when every object ``narrow`` accepts (without undeclared keys), ``wide`` accepts too:
+    ``wide`` is an open object, the properties both declare are declared identically, and every
+    name ``wide`` requires ``narrow`` requires as well."""
+    wide, narrow = _local(doc, wide), _local(doc, narrow)
+    if not (isinstance(wide, dict) and isinstance(narrow, dict)) or wide is narrow:
+        return False
+    if wide.get("type") != "object" or narrow.get("type") != "object":
+        return False
+    if {k for k in wide if not k.startswith("x-")} - _OPEN_OBJECT_KEYS:
+        return False
+    if wide.get("additionalProperties", True) not in (True, {}):
+        return False
+    wide_props, narrow_props = wide.get("properties") or {}, narrow.get("properties") or {}
+    # a property only ``wide`` declares is absent from ``narrow``'s instances (without extras)
+    shared = [name for name in wide_props if name in narrow_props]
+    if any(_bare(narrow_props[name]) != _bare(wide_props[name]) for name in shared):
+        return False
+    return set(wide.get("required") or []) <= set(narrow.get("required") or [])
+
+
+def _oneof_overlap(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
     for pointer, node, _ in nodes:
         branches = node.get("oneOf")
-        if (
-            isinstance(branches, list)
-            and len(branches) > 1
-            and any(map(_is_freeform_object, branches))
-        ):
+        if not isinstance(branches, list) or len(branches) < 2:
+            continue
+        pair = next(
+            (
+                (i, j)
+                for i, a in enumerate(branches)
+                for j, b in enumerate(branches)
+                if i != j and _subsumes(doc, a, b)
+            ),
+            None,
+        )
+        if pair is None:
+            continue
 
-            def fix(node: dict[str, Any] = node) -> None:
-                node["anyOf"] = node.pop("oneOf")
+        def fix(node: dict[str, Any] = node) -> None:
+            node["anyOf"] = node.pop("oneOf")
 
-            yield (
-                f"{pointer}/oneOf",
-                "free-form object branch overlaps the others: oneOf → anyOf",
-                fix,
-            )
+        i, j = pair
+        yield (
+            f"{pointer}/oneOf",
+            f"branch {i} accepts everything branch {j} accepts: oneOf → anyOf",
+            fix,
+        )
 
 
 def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -238,9 +286,9 @@ ERRATA: tuple[Erratum, ...] = (
         _required_undefined,
     ),
     Erratum(
-        "oneof-freeform-overlap",
-        "`oneOf` with a free-form object branch becomes `anyOf`",
-        _oneof_freeform,
+        "oneof-overlap",
+        "`oneOf` whose branches overlap by construction becomes `anyOf`",
+        _oneof_overlap,
     ),
     Erratum(
         "openai-run-streams",

@@ -62,7 +62,7 @@ def test_errata_catalogue() -> None:
     assert [e.id for e in ERRATA] == [
         "required-duplicates",
         "required-undefined",
-        "oneof-freeform-overlap",
+        "oneof-overlap",
         "openai-run-streams",
         "openai-completion-stream",
         "openai-done-sentinel",
@@ -175,7 +175,7 @@ def test_required_undefined_does_not_trigger(tmp_path: Path, schemas: dict[str, 
     assert spec.document["components"]["schemas"] == original
 
 
-# -- oneof-freeform-overlap -------------------------------------------------------------------------
+# -- oneof-overlap -------------------------------------------------------------------------
 
 FILTER = {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}}
 
@@ -189,7 +189,7 @@ def test_oneof_freeform_overlap_triggers(tmp_path: Path) -> None:
         {"Filter": FILTER, "Holder": holder}, body_op({"$ref": "#/components/schemas/Holder"})
     )
     spec = load(tmp_path, doc)
-    assert applied(spec) == [("oneof-freeform-overlap", "#/components/schemas/Holder/items/oneOf")]
+    assert applied(spec) == [("oneof-overlap", "#/components/schemas/Holder/items/oneOf")]
     items = spec.document["components"]["schemas"]["Holder"]["items"]
     assert "oneOf" not in items and len(items["anyOf"]) == 2
     assert Validator(spec).response("getX", body=[{"key": "a"}, {"other": 1}]) == []
@@ -225,7 +225,7 @@ def test_oneof_freeform_overlap_with_explicit_additional_properties(
     # `additionalProperties: true` (or `{}`) says nothing more than a bare `type: object`
     holder = {"oneOf": [{"$ref": "#/components/schemas/Filter"}, {"type": "object", **extra}]}
     spec = load(tmp_path, base({"Filter": FILTER, "Holder": holder}))
-    assert applied(spec) == [("oneof-freeform-overlap", "#/components/schemas/Holder/oneOf")]
+    assert applied(spec) == [("oneof-overlap", "#/components/schemas/Holder/oneOf")]
 
 
 def test_oneof_freeform_overlap_not_with_closed_object(tmp_path: Path) -> None:
@@ -248,7 +248,7 @@ def test_openai_compound_filter_is_fixed(spec23: Spec) -> None:
         {"$ref": "#/components/schemas/ComparisonFilter"},
         {"type": "object", "additionalProperties": True},
     ]
-    assert ("oneof-freeform-overlap", COMPOUND + "/oneOf") in applied(spec23)
+    assert ("oneof-overlap", COMPOUND + "/oneOf") in applied(spec23)
     assert "oneOf" not in spec23.resolve(COMPOUND)
     assert spec23.resolve(COMPOUND + "/anyOf") == bare.resolve(COMPOUND + "/oneOf")
 
@@ -472,3 +472,53 @@ def test_openai_230_errata(spec23: Spec) -> None:
         stream = spec23.operation(op_id).stream_for(200)
         assert stream is not None and not stream.envelope and stream.done == "[DONE]", op_id
     assert spec23.operation("createResponse").stream_for(200).done is None  # type: ignore[union-attr]
+
+
+def test_oneof_overlap_catches_a_plain_branch_that_a_verbose_one_extends() -> None:
+    spec = load_spec(SPECS / "openai-2.3.0.yaml")
+    found = [(e.id, e.pointer) for e in spec.errata if e.id == "oneof-overlap"]
+    assert (
+        "oneof-overlap",
+        "#/paths/~1audio~1translations/post/responses/200/content/application~1json/schema/oneOf",
+    ) in found
+    v = Validator(spec)
+    verbose = {"language": "english", "duration": 1.5, "text": "hi"}
+    assert [
+        x for x in v.response("createTranslation", status=200, body=verbose) if x.is_error
+    ] == []
+    unpatched = Validator(load_spec(SPECS / "openai-2.3.0.yaml", errata=()))
+    assert any(
+        x.keyword == "oneOf"
+        for x in unpatched.response("createTranslation", status=200, body=verbose)
+    )
+
+
+def test_oneof_overlap_leaves_branches_that_differ_on_a_shared_property(tmp_path: Path) -> None:
+    doc = {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "Plain": {
+                    "type": "object",
+                    "properties": {"text": {"type": "string"}},
+                    "required": ["text"],
+                },
+                "Other": {
+                    "type": "object",
+                    "properties": {"text": {"type": "integer"}},
+                    "required": ["text"],
+                },
+                "Either": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Plain"},
+                        {"$ref": "#/components/schemas/Other"},
+                    ]
+                },
+            }
+        },
+    }
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc))
+    assert [e for e in load_spec(path, cache=False).errata if e.id == "oneof-overlap"] == []
