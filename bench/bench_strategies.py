@@ -77,9 +77,13 @@ def _alarm(signum: int, frame: Any) -> None:
 class Run:
     count: int = 0
     seconds: float = 0.0
-    cpu: float = 0.0  # process CPU time of the run (less sensitive to other jobs on a shared machine)
+    cpu: float = (
+        0.0  # process CPU time of the run (less sensitive to other jobs on a shared machine)
+    )
     invalid: int = 0  # Hypothesis test cases thrown away (filters gave up) — wasted draws
-    overrun: int = 0  # Hypothesis test cases that ran out of choices (cheap; part of normal generation)
+    overrun: int = (
+        0  # Hypothesis test cases that ran out of choices (cheap; part of normal generation)
+    )
     gc: float = 0.0  # seconds in the garbage collector, as Hypothesis measured it
     stopped: str = ""
     error: str | None = None
@@ -123,7 +127,7 @@ def run_given(strategy: Any, n: int, timeout: float, keep: bool = False) -> Run:
             draw()
     except Timeout:
         run.timed_out = True
-    except Exception as exc:  # noqa: BLE001 - any failure is a result
+    except Exception as exc:
         run.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         run.error_tb = traceback.format_exc()  # type: ignore[attr-defined]
     finally:
@@ -186,7 +190,7 @@ def measure(make: Callable[[], Any], n: int, timeout: float, keep: bool = False)
     start = time.perf_counter()
     try:
         strategy = make()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         result.build_error = f"{type(exc).__name__}: {exc}"
         return result
     result.build = time.perf_counter() - start
@@ -207,6 +211,11 @@ def _is_json(media: str | None) -> bool:
     return base == "application/json" or base.endswith("+json")
 
 
+def _printable(text: str) -> str:
+    """Control and other non-printable characters (generated keys carry NULs…) escaped, as repr() does."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 @dataclass
 class BodyCheck:
     bodies: int = 0
@@ -221,11 +230,15 @@ class BodyCheck:
         if und:
             self.undeclared += 1
             self.ops_undeclared.add(op_id)
-            if len(self.examples) < 5:
-                self.examples.append(f"{op_id}: {und[0]}")
+            if len(self.examples) < 5 and op_id not in {e.split(":")[0] for e in self.examples}:
+                self.examples.append(_printable(f"{op_id}: {und[0]}"))
         # only body-related errors: schemathesis bodies are validated without path/query/headers
-        if any(v.is_error and v.keyword != "undeclared" and str(getattr(v, "where", "")).startswith("request.body")
-               for v in found):
+        if any(
+            v.is_error
+            and v.keyword != "undeclared"
+            and str(getattr(v, "where", "")).startswith("request.body")
+            for v in found
+        ):
             self.other_errors += 1
 
     @property
@@ -237,8 +250,13 @@ def check_ours(v: Validator, op_id: str, cases: list[Any], out: BodyCheck) -> No
     for case in cases:
         if not _is_json(case.media_type):
             continue
-        found = v.request(op_id, path=case.path, query=case.query_string(), body=case.body,
-                          content_type="application/json")
+        found = v.request(
+            op_id,
+            path=case.path,
+            query=case.query_string(),
+            body=case.body,
+            content_type="application/json",
+        )
         out.add(op_id, found)
 
 
@@ -267,27 +285,68 @@ def _version(dist: str) -> str:
         from importlib.metadata import version
 
         return version(dist)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "?"
 
 
+def _git_state() -> str:
+    import subprocess
+
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "conformance"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
+    except Exception:
+        return "?"
+    changed = [line[3:] for line in dirty if line.strip()]
+    return f"commit {head}" + (
+        f" + uncommitted: {', '.join(changed)}" if changed else ", conformance/ clean"
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="50 cases per operation instead of 200")
-    parser.add_argument("-n", "--cases", type=int, default=None, help="cases per operation (default 200, quick 50)")
-    parser.add_argument("--ops", type=int, default=None, help="only the first N operations (spec order)")
-    parser.add_argument("--op", action="append", default=[], help="only this operationId (repeatable)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="50 cases per operation instead of 200"
+    )
+    parser.add_argument(
+        "-n", "--cases", type=int, default=None, help="cases per operation (default 200, quick 50)"
+    )
+    parser.add_argument(
+        "--ops", type=int, default=None, help="only the first N operations (spec order)"
+    )
+    parser.add_argument(
+        "--op", action="append", default=[], help="only this operationId (repeatable)"
+    )
     parser.add_argument("--profile", default="default", help="default | typical | edge (ours only)")
-    parser.add_argument("--timeout", type=float, default=20.0, help="cap per run in seconds (default 20)")
+    parser.add_argument(
+        "--timeout", type=float, default=20.0, help="cap per run in seconds (default 20)"
+    )
     parser.add_argument("--no-schemathesis", action="store_true", help="skip the baseline")
-    parser.add_argument("--json", type=Path, default=None, help="also write the raw figures to this file")
-    parser.add_argument("--tracebacks", action="store_true", help="print the traceback of every failure")
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write the raw figures to this file"
+    )
+    parser.add_argument(
+        "--tracebacks", action="store_true", help="print the traceback of every failure"
+    )
     args = parser.parse_args()
     n = args.cases or (50 if args.quick else 200)
     signal.signal(signal.SIGALRM, _alarm)
-    # `RequestCase.to_httpx` imports httpx lazily inside the requests() filter; importing httpx pulls in
-    # `rich` (when installed), whose import calls random.getrandbits — Hypothesis then warns about the
-    # global `random` module being used inside a strategy. Import it up front so it is not timed either.
+    # The requests() filter builds an httpx.Request. Importing httpx pulls in `rich` (when installed), whose
+    # import calls random.getrandbits: imported while drawing, Hypothesis warns about the global `random`
+    # module in a strategy (conformance imports httpx at module level since dc5877b). Import it up front
+    # anyway so that no import is ever timed.
     import httpx  # noqa: F401
 
     t0 = time.perf_counter()
@@ -323,34 +382,49 @@ def main() -> None:
                 st_ops[op_id] = op
         t_st = time.perf_counter() - t0
 
-    print("bench_strategies: generated cases per second, per operation (ours vs schemathesis as_strategy())")
-    print(f"  spec {SPEC.name} ({len(spec.operations)} operations, {len(ops)} measured), profile {args.profile!r}, "
-          f"N = {n} cases per run, cap {args.timeout:.0f} s per run")
-    print(f"  python {sys.version.split()[0]}, hypothesis {_version('hypothesis')}, schemathesis "
-          f"{_version('schemathesis')}, jsonschema-rs {_version('jsonschema-rs')}, nproc {os.cpu_count()}")
-    print(f"  @given(max_examples=N, database=None, derandomize=True, deadline=None, all health checks "
-          f"suppressed, phases=[generate]); warm-up run, then the timed run")
+    print(
+        "bench_strategies: generated cases per second, per operation (ours vs schemathesis as_strategy())"
+    )
+    print(
+        f"  spec {SPEC.name} ({len(spec.operations)} operations, {len(ops)} measured), profile {args.profile!r}, "
+        f"N = {n} cases per run, cap {args.timeout:.0f} s per run"
+    )
+    print(
+        f"  python {sys.version.split()[0]}, hypothesis {_version('hypothesis')}, schemathesis "
+        f"{_version('schemathesis')}, jsonschema-rs {_version('jsonschema-rs')}, nproc {os.cpu_count()}"
+    )
+    print(
+        "  @given(max_examples=N, database=None, derandomize=True, deadline=None, all health checks "
+        "suppressed, phases=[generate]); warm-up run, then the timed run"
+    )
+    print(f"  code: {_git_state()}")
     print(f"  load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"  set-up (not in the rates): load_spec {t_spec:.2f} s, our context (validator + compilers) "
-          f"{t_ctx:.2f} s, schemathesis from_path + operations {t_st:.2f} s")
+    print(
+        f"  set-up (not in the rates): load_spec {t_spec:.2f} s, our context (validator + compilers) "
+        f"{t_ctx:.2f} s, schemathesis from_path + operations {t_st:.2f} s"
+    )
     print()
 
     v = Validator(spec, strict=True)
     ours_body = BodyCheck()
     st_body = BodyCheck()
     rows: list[dict[str, Any]] = []
-    header = (f"  {'operation':<38} {'resp/s':>8} {'req/s':>8} {'st req/s':>9} {'req/st':>7}"
-              f" {'build ms r/q/st':>17}  notes")
+    header = (
+        f"  {'operation':<38} {'resp/s':>8} {'req/s':>8} {'st req/s':>9} {'req/st':>7}"
+        f" {'build ms r/q/st':>17}  notes"
+    )
     print(header)
     print("  " + "-" * (len(header) + 20))
     start_all = time.perf_counter()
     for op in ops:
         op_id = op.operation_id
-        resp = measure(lambda: responses(spec, op_id, profile=args.profile), n, args.timeout)
-        req = measure(lambda: requests(spec, op_id, profile=args.profile), n, args.timeout, keep=True)
+        resp = measure(lambda o=op_id: responses(spec, o, profile=args.profile), n, args.timeout)
+        req = measure(
+            lambda o=op_id: requests(spec, o, profile=args.profile), n, args.timeout, keep=True
+        )
         stq: Result | None = None
         if not args.no_schemathesis and op_id in st_ops:
-            stq = measure(lambda: st_ops[op_id].as_strategy(), n, args.timeout, keep=True)
+            stq = measure(lambda o=op_id: st_ops[o].as_strategy(), n, args.timeout, keep=True)
         if req.timed is not None:
             check_ours(v, op_id, req.timed.cases, ours_body)
             req.timed.cases = []
@@ -370,10 +444,15 @@ def main() -> None:
             if res.timed is not None and res.timed.invalid >= n // 4:
                 notes.append(f"{label} {res.timed.invalid} draws rejected")
         ratio = (req.rate / stq.rate) if stq is not None and req.rate and stq.rate else None
-        builds = "/".join(f"{r.build * 1000:.0f}" if r is not None else "—" for r in (resp, req, stq))
-        print(f"  {op_id:<38} {_fmt_rate(resp.rate):>8} {_fmt_rate(req.rate):>8} "
-              f"{_fmt_rate(stq.rate if stq else None):>9} {(f'{ratio:.2f}×' if ratio else '—'):>7} "
-              f"{builds:>17}  {'; '.join(notes)}", flush=True)
+        builds = "/".join(
+            f"{r.build * 1000:.0f}" if r is not None else "—" for r in (resp, req, stq)
+        )
+        print(
+            f"  {op_id:<38} {_fmt_rate(resp.rate):>8} {_fmt_rate(req.rate):>8} "
+            f"{_fmt_rate(stq.rate if stq else None):>9} {(f'{ratio:.2f}×' if ratio else '—'):>7} "
+            f"{builds:>17}  {'; '.join(notes)}",
+            flush=True,
+        )
         if args.tracebacks:
             for res in (resp, req, stq):
                 for r in (res.warm, res.timed) if res else ():
@@ -408,39 +487,61 @@ def main() -> None:
     wall = time.perf_counter() - start_all
 
     # -- summary ---------------------------------------------------------------------------------
-    def summary(label: str, key: str) -> tuple[float | None, list[dict[str, Any]], list[dict[str, Any]]]:
+    def summary(
+        label: str, key: str
+    ) -> tuple[float | None, list[dict[str, Any]], list[dict[str, Any]]]:
         measured = [r for r in rows if r[f"{key}_rate"] is not None]
         failed = [r for r in rows if r[f"{key}_failure"]]
         med = _median([r[f"{key}_rate"] for r in measured])
         worst = sorted(measured, key=lambda r: r[f"{key}_rate"])[:5]
         exhausted = [r["operation"] for r in rows if r[f"{key}_exhausted"]]
         cpu_med = _median([r[f"{key}_cpu_rate"] for r in measured])
-        print(f"  {label}: median {_fmt_rate(med)}/s over {len(measured)} operations"
-              f" (per CPU second {_fmt_rate(cpu_med)}/s; failures {len(failed)}, exhausted {len(exhausted)})")
-        print("    worst 5: " + ", ".join(f"{r['operation']} {_fmt_rate(r[f'{key}_rate'])}/s" for r in worst))
+        print(
+            f"  {label}: median {_fmt_rate(med)}/s over {len(measured)} operations"
+            f" (per CPU second {_fmt_rate(cpu_med)}/s; failures {len(failed)}, exhausted {len(exhausted)})"
+        )
+        print(
+            "    worst 5: "
+            + ", ".join(f"{r['operation']} {_fmt_rate(r[f'{key}_rate'])}/s" for r in worst)
+        )
         full = [r[f"{key}_rate"] for r in measured if not r[f"{key}_exhausted"]]
         if exhausted:
-            print(f"    median without exhausted operations {_fmt_rate(_median(full))}/s; exhausted: "
-                  + ", ".join(f"{r['operation']} ({r[f'{key}_count']})" for r in rows if r[f"{key}_exhausted"]))
+            print(
+                f"    median without exhausted operations {_fmt_rate(_median(full))}/s; exhausted: "
+                + ", ".join(
+                    f"{r['operation']} ({r[f'{key}_count']})" for r in rows if r[f"{key}_exhausted"]
+                )
+            )
         builds = [r[f"{key}_build_s"] for r in rows if r[f"{key}_build_s"] is not None]
         warms = [r[f"{key}_warm_s"] for r in rows if r[f"{key}_warm_s"] is not None]
         if builds:
-            print(f"    construction: median {statistics.median(builds) * 1000:.1f} ms, max "
-                  f"{max(builds) * 1000:.0f} ms, total {sum(builds):.1f} s; warm-up runs total {sum(warms):.1f} s")
+            print(
+                f"    construction: median {statistics.median(builds) * 1000:.1f} ms, max "
+                f"{max(builds) * 1000:.0f} ms, total {sum(builds):.1f} s; warm-up runs total {sum(warms):.1f} s"
+            )
         timed = sum(r[f"{key}_timed_s"] or 0 for r in rows)
         gcs = sum(r[f"{key}_gc_s"] or 0 for r in rows)
         rejected = sum(r[f"{key}_invalid"] or 0 for r in rows)
         many = [r for r in rows if (r[f"{key}_invalid"] or 0) >= n // 4]
-        print(f"    timed runs total {timed:.1f} s, of which GC {gcs:.1f} s ({100 * gcs / timed if timed else 0:.0f}%); "
-              f"rejected draws {rejected} (≥ N/4 in {len(many)} operations"
-              + (": " + ", ".join(f"{r['operation']} {r[f'{key}_invalid']}" for r in many) if many else "") + ")")
+        print(
+            f"    timed runs total {timed:.1f} s, of which GC {gcs:.1f} s ({100 * gcs / timed if timed else 0:.0f}%); "
+            f"rejected draws {rejected} (≥ N/4 in {len(many)} operations"
+            + (
+                ": " + ", ".join(f"{r['operation']} {r[f'{key}_invalid']}" for r in many)
+                if many
+                else ""
+            )
+            + ")"
+        )
         for r in failed:
             print(f"    FAIL {r['operation']}: {r[f'{key}_failure']}")
         return med, worst, failed
 
     print()
-    print(f"summary ({wall:.0f} s for the per-operation loop; load average at end "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    print(
+        f"summary ({wall:.0f} s for the per-operation loop; load average at end "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})"
+    )
     resp_med, resp_worst, resp_failed = summary("ours responses()", "resp")
     req_med, _, req_failed = summary("ours requests() ", "req")
     st_med = None
@@ -449,35 +550,57 @@ def main() -> None:
         both = [r for r in rows if r["req_rate"] and r["st_rate"]]
         ratios = [r["req_rate"] / r["st_rate"] for r in both]
         if req_med and st_med:
-            print(f"  requests: ours median / schemathesis median = {req_med:,.0f} / {st_med:,.0f} = "
-                  f"{req_med / st_med:.2f}×; per-operation ratio median {statistics.median(ratios):.2f}× "
-                  f"(ours faster on {sum(x > 1 for x in ratios)}/{len(ratios)} operations)")
+            print(
+                f"  requests: ours median / schemathesis median = {req_med:,.0f} / {st_med:,.0f} = "
+                f"{req_med / st_med:.2f}×; per-operation ratio median {statistics.median(ratios):.2f}× "
+                f"(ours faster on {sum(x > 1 for x in ratios)}/{len(ratios)} operations)"
+            )
 
     print()
-    print("JSON request bodies with keys the schema does not declare (strict validator, keyword 'undeclared')")
+    print(
+        "JSON request bodies with keys the schema does not declare (strict validator, keyword 'undeclared')"
+    )
     for label, check in (("ours", ours_body), ("schemathesis", st_body)):
         if label == "schemathesis" and args.no_schemathesis:
             continue
-        print(f"  {label:<13} {check.undeclared:>6} / {check.bodies:<6} bodies = {check.pct:5.1f}%"
-              f"  in {len(check.ops_undeclared)} operations; other body errors {check.other_errors}"
-              f" ({100.0 * check.other_errors / check.bodies if check.bodies else 0:.1f}%)")
+        print(
+            f"  {label:<13} {check.undeclared:>6} / {check.bodies:<6} bodies = {check.pct:5.1f}%"
+            f"  in {len(check.ops_undeclared)} operations; other body errors {check.other_errors}"
+            f" ({100.0 * check.other_errors / check.bodies if check.bodies else 0:.1f}%)"
+        )
         for ex in check.examples[:3]:
             print(f"      e.g. {ex[:220]}")
 
     resp_worst_rate = resp_worst[0]["resp_rate"] if resp_worst else None
     targets = [
-        (f"responses median ≥ {TARGET_RESP_MEDIAN:.0f}/s", resp_med is not None and resp_med >= TARGET_RESP_MEDIAN,
-         f"{_fmt_rate(resp_med)}/s"),
-        (f"responses worst ≥ {TARGET_RESP_WORST:.0f}/s, no failure or timeout",
-         resp_worst_rate is not None and resp_worst_rate >= TARGET_RESP_WORST and not resp_failed,
-         f"worst {_fmt_rate(resp_worst_rate)}/s, {len(resp_failed)} failures"),
+        (
+            f"responses median ≥ {TARGET_RESP_MEDIAN:.0f}/s",
+            resp_med is not None and resp_med >= TARGET_RESP_MEDIAN,
+            f"{_fmt_rate(resp_med)}/s",
+        ),
+        (
+            f"responses worst ≥ {TARGET_RESP_WORST:.0f}/s, no failure or timeout",
+            resp_worst_rate is not None
+            and resp_worst_rate >= TARGET_RESP_WORST
+            and not resp_failed,
+            f"worst {_fmt_rate(resp_worst_rate)}/s, {len(resp_failed)} failures",
+        ),
     ]
     if not args.no_schemathesis:
-        targets.append(("requests median ≥ schemathesis median",
-                        req_med is not None and st_med is not None and req_med >= st_med,
-                        f"{_fmt_rate(req_med)}/s vs {_fmt_rate(st_med)}/s"))
-    targets.append(("0% undeclared keys in our request bodies", ours_body.undeclared == 0 and ours_body.bodies > 0,
-                    f"{ours_body.pct:.1f}% of {ours_body.bodies}"))
+        targets.append(
+            (
+                "requests median ≥ schemathesis median",
+                req_med is not None and st_med is not None and req_med >= st_med,
+                f"{_fmt_rate(req_med)}/s vs {_fmt_rate(st_med)}/s",
+            )
+        )
+    targets.append(
+        (
+            "0% undeclared keys in our request bodies",
+            ours_body.undeclared == 0 and ours_body.bodies > 0,
+            f"{ours_body.pct:.1f}% of {ours_body.bodies}",
+        )
+    )
     print()
     print("targets")
     for name, ok, figure in targets:
@@ -486,14 +609,34 @@ def main() -> None:
         print(f"  (requests failures: {len(req_failed)})")
 
     if args.json:
-        args.json.write_text(json.dumps({
-            "n": n, "profile": args.profile, "rows": rows, "wall_s": wall,
-            "setup": {"load_spec": t_spec, "context": t_ctx, "schemathesis": t_st},
-            "undeclared": {k: {"bodies": c.bodies, "undeclared": c.undeclared, "other_errors": c.other_errors,
-                               "ops": sorted(c.ops_undeclared), "examples": c.examples}
-                           for k, c in (("ours", ours_body), ("schemathesis", st_body))},
-            "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "nproc": os.cpu_count()},
-        }, indent=1, default=str))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "n": n,
+                    "profile": args.profile,
+                    "rows": rows,
+                    "wall_s": wall,
+                    "setup": {"load_spec": t_spec, "context": t_ctx, "schemathesis": t_st},
+                    "undeclared": {
+                        k: {
+                            "bodies": c.bodies,
+                            "undeclared": c.undeclared,
+                            "other_errors": c.other_errors,
+                            "ops": sorted(c.ops_undeclared),
+                            "examples": c.examples,
+                        }
+                        for k, c in (("ours", ours_body), ("schemathesis", st_body))
+                    },
+                    "machine": {
+                        "python": sys.version.split()[0],
+                        "platform": platform.platform(),
+                        "nproc": os.cpu_count(),
+                    },
+                },
+                indent=1,
+                default=str,
+            )
+        )
 
 
 if __name__ == "__main__":
