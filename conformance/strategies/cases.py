@@ -65,7 +65,7 @@ class RequestCase:
                 for name, vs in data.items()
                 for v in (vs if isinstance(vs, list) else [vs])
             ]
-            parts += list(files.items())
+            parts += files
             kwargs["files"] = parts
         elif kind == "application/x-www-form-urlencoded":
             kwargs["data"] = form_parts(self.body)[0]
@@ -116,13 +116,18 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def form_parts(body: Any) -> tuple[dict[str, Any], dict[str, tuple[str, bytes, str]]]:
-    """Split a form object into fields and files (``bytes`` values become file parts)."""
+def form_parts(body: Any) -> tuple[dict[str, Any], list[tuple[str, tuple[str, bytes, str]]]]:
+    """Split a form object into fields and files (``bytes`` values, or lists of them, are files)."""
     data: dict[str, Any] = {}
-    files: dict[str, tuple[str, bytes, str]] = {}
+    files: list[tuple[str, tuple[str, bytes, str]]] = []
     for name, value in (body or {}).items():
         if isinstance(value, bytes):
-            files[name] = (f"{name}.bin", value, "application/octet-stream")
+            files.append((name, (f"{name}.bin", value, "application/octet-stream")))
+        elif isinstance(value, list) and value and all(isinstance(v, bytes) for v in value):
+            files += [
+                (name, (f"{name}{i}.bin", v, "application/octet-stream"))
+                for i, v in enumerate(value)
+            ]
         elif isinstance(value, list):
             data[name] = [_scalar(v) for v in value]
         else:

@@ -13,6 +13,8 @@ import base64
 import math
 import re
 import string
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import hypothesis.strategies as st
@@ -21,7 +23,7 @@ from hypothesis.errors import InvalidArgument
 
 from ..schema import DISCRIMINATOR, SchemaSet
 from .hints import hint_for
-from .merge import flatten, merge
+from .merge import ALSO, flatten, merge
 from .profiles import Profile
 
 __all__ = ["MAX_CYCLE", "Compiler"]
@@ -83,23 +85,20 @@ class Compiler:
     # -- entry points -------------------------------------------------------------------------
 
     def ref(self, ref: str, *, minimal: bool = False) -> st.SearchStrategy[Any]:
-        """The strategy for an absolute ``$ref`` of the set (cached)."""
+        """The strategy for an absolute ``$ref`` of the set (cached per recursion level)."""
         cycles = self._stack.count(ref)
         if cycles >= MAX_CYCLE:
-            if minimal:
-                return st.nothing()
+            if minimal and cycles > MAX_CYCLE:
+                return st.nothing()  # recursion through required properties: no finite value
             minimal = True
-        key = (ref, min(cycles, MAX_CYCLE), minimal)
+        key = (ref, min(cycles, MAX_CYCLE + 1), minimal)
         if key not in self._cache:
-            self._cache[key] = st.deferred(lambda: self._build_ref(ref, minimal))
+            self._stack.append(ref)
+            try:
+                self._cache[key] = self.compile(self.schemas.resolve(ref), minimal=minimal)
+            finally:
+                self._stack.pop()
         return self._cache[key]
-
-    def _build_ref(self, ref: str, minimal: bool) -> st.SearchStrategy[Any]:
-        self._stack.append(ref)
-        try:
-            return self.compile(self.schemas.resolve(ref), minimal=minimal)
-        finally:
-            self._stack.pop()
 
     def compile(
         self,
@@ -118,10 +117,25 @@ class Compiler:
             return _ANY_JSON
         if set(schema) == {"$ref"}:
             return self.ref(schema["$ref"], minimal=minimal)
-        flat = flatten(self.schemas, schema)
+        inlined: list[str] = []
+        flat = flatten(self.schemas, schema, inlined=inlined)
         if not isinstance(flat, dict):
             return self.compile(flat, minimal=minimal)
-        return self._compile_flat(flat, minimal, name, parent)
+        # refs that allOf inlined recurse like any other ref (``allOf: [$ref: Self]``)
+        cycles = max((self._stack.count(r) for r in inlined), default=0)
+        if cycles >= MAX_CYCLE:
+            if minimal and cycles > MAX_CYCLE:
+                return st.nothing()
+            minimal = True
+        self._stack.extend(inlined)
+        try:
+            strategy = self._compile_flat(flat, minimal, name, parent)
+        finally:
+            del self._stack[len(self._stack) - len(inlined) :]
+        if ALSO in flat:
+            checks = [self.is_valid_for(extra) for extra in flat[ALSO]]
+            strategy = strategy.filter(lambda v: all(ok(v) for ok in checks))
+        return strategy
 
     # -- flat schemas -------------------------------------------------------------------------
 
@@ -259,15 +273,7 @@ class Compiler:
             allow_infinity=False,
         )
         if multiple:
-            floats = (
-                st.integers(-1000, 1000)
-                .map(lambda n: n * multiple)
-                .filter(
-                    lambda v: (
-                        _within(v, lo, hi) and (xlo is None or v > xlo) and (xhi is None or v < xhi)
-                    )
-                )
-            )
+            return _multiples(multiple, lo, hi, xlo, xhi)
         if self.profile.realistic and (hinted := hint_for(name, "number", schema)) is not None:
             return hinted
         if self.profile.boundaries:
@@ -295,7 +301,9 @@ class Compiler:
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             try:
-                return st.from_regex(re.compile(pattern), fullmatch=True).filter(fits)
+                return st.from_regex(re.compile(pattern, re.ASCII), fullmatch=True).filter(
+                    fits
+                )  # ECMA \\d, \\w
             except (re.error, InvalidArgument):
                 return st.text(
                     _ASCII, min_size=low, max_size=high if high is not None else low + 16
@@ -311,14 +319,12 @@ class Compiler:
             return hinted.filter(fits)
         alphabet = _UNICODE if self.profile.unicode else _ASCII
         cap = high if high is not None else max(low, 0) + self.profile.max_string
-        text = st.text(alphabet, min_size=low, max_size=cap)
+        text = _text(alphabet, low, cap)
         if self.profile.boundaries:
             longest = high if high is not None else max(low, self.profile.long_string)
             edges = [
                 st.just("x" * low) if low else st.just(""),
-                st.text(alphabet, min_size=longest, max_size=longest)
-                if longest <= 100_000
-                else st.nothing(),
+                _long(alphabet, longest) if longest <= 100_000 else st.nothing(),
                 st.just("\U0001f600" * max(low, 1)).filter(fits),
             ]
             return st.one_of(*edges, text)
@@ -405,6 +411,40 @@ class Compiler:
         return jsonschema_rs.Draft202012Validator(schema, registry=self._registry).is_valid
 
 
+_LONG = 256  # longer strings are a drawn chunk repeated: Hypothesis' buffer is a few KiB
+
+
+def _text(alphabet: st.SearchStrategy[str], low: int, high: int) -> st.SearchStrategy[str]:
+    """Text of ``low`` to ``high`` characters (at most ``_LONG`` unless more are required), also
+    when that is more than Hypothesis can draw at once: then a drawn chunk, repeated."""
+    if low <= _LONG:
+        return st.text(alphabet, min_size=low, max_size=min(high, _LONG))
+    lengths = st.integers(low, min(high, low + _LONG))
+    chunk = st.text(alphabet, min_size=1, max_size=16)
+    return st.builds(lambda n, c: (c * (n // len(c) + 1))[:n], lengths, chunk)
+
+
+def _long(alphabet: st.SearchStrategy[str], length: int) -> st.SearchStrategy[str]:
+    """Text of exactly ``length`` characters: a drawn chunk, repeated."""
+    chunk = st.text(alphabet, min_size=1, max_size=16)
+    return chunk.map(lambda c: (c * (length // len(c) + 1))[:length])
+
+
+def _multiples(multiple: Any, lo: Any, hi: Any, xlo: Any, xhi: Any) -> st.SearchStrategy[Any]:
+    """Numbers that are multiples of a fractional ``multipleOf``, within the bounds, as the
+    decimal they are written as (0.1 * 61 is 6.1, not 6.1000000000000005)."""
+    step = Fraction(str(multiple))
+    places = max(0, -int(Decimal(str(multiple)).as_tuple().exponent))
+    low = max((v for v in (lo, xlo) if v is not None), default=None)
+    high = min((v for v in (hi, xhi) if v is not None), default=None)
+    first = math.ceil(Fraction(str(low)) / step) if low is not None else None
+    last = math.floor(Fraction(str(high)) / step) if high is not None else None
+    if first is None and last is None:
+        first, last = -1000, 1000
+    values = st.integers(first, last).map(lambda k: round(float(k * step), places))
+    return values.filter(lambda v: (xlo is None or v > xlo) and (xhi is None or v < xhi))
+
+
 def _matches_none(validators: list[Any]) -> Any:
     def check(value: Any) -> bool:
         return not any(ok(value) for ok in validators)
@@ -417,9 +457,19 @@ def _within(value: Any, low: Any, high: Any) -> bool:
 
 
 def _json_key(value: Any) -> str:
+    """Equality as JSON Schema's uniqueItems sees it: 1 and 1.0 are the same number."""
     import json
 
-    return json.dumps(value, sort_keys=True)
+    def norm(v: Any) -> Any:
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, dict):
+            return {k: norm(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [norm(x) for x in v]
+        return v
+
+    return json.dumps(norm(value), sort_keys=True)
 
 
 def _format(fmt: str) -> st.SearchStrategy[str] | None:

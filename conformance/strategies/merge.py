@@ -9,17 +9,23 @@ first stays and the others are tried by the final validity filter.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..schema import SchemaSet
 
-__all__ = ["flatten", "merge"]
+__all__ = ["ALSO", "flatten", "merge"]
+
+ALSO = "x-conformance-also"  # constraints merge() could not fold in: checked after generation
+_ANNOTATIONS = ("description", "title", "default", "examples", "format", "deprecated")
 
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 _UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
 
 
-def flatten(schemas: SchemaSet, schema: Any, depth: int = 0) -> Any:
+def flatten(
+    schemas: SchemaSet, schema: Any, depth: int = 0, inlined: list[str] | None = None
+) -> Any:
     """Resolve a top-level ``$ref`` chain and merge ``allOf`` (recursively), keeping the rest.
 
     >>> flatten(schemas, {"allOf": [{"type": "object", "required": ["a"]}, {"required": ["b"]}]})  # doctest: +SKIP
@@ -28,18 +34,20 @@ def flatten(schemas: SchemaSet, schema: Any, depth: int = 0) -> Any:
     if not isinstance(schema, dict) or depth > 16:
         return schema
     if "$ref" in schema:
-        target = flatten(schemas, schemas.resolve(schema["$ref"]), depth + 1)
+        if inlined is not None:
+            inlined.append(schema["$ref"])
+        target = flatten(schemas, schemas.resolve(schema["$ref"]), depth + 1, inlined)
         rest = {k: v for k, v in schema.items() if k != "$ref"}
         if not rest:
             return target
         return (
-            merge([target, flatten(schemas, rest, depth + 1)])
+            merge([target, flatten(schemas, rest, depth + 1, inlined)])
             if isinstance(target, dict)
             else target
         )
     if "allOf" in schema:
         rest = {k: v for k, v in schema.items() if k != "allOf"}
-        parts = [flatten(schemas, p, depth + 1) for p in schema["allOf"]]
+        parts = [flatten(schemas, p, depth + 1, inlined) for p in schema["allOf"]]
         if any(p is False for p in parts):
             return False
         return merge([rest, *[p for p in parts if isinstance(p, dict)]])
@@ -91,6 +99,27 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
                     out[key] = False
             elif key in ("anyOf", "oneOf"):
                 out.setdefault("allOf", []).append({key: value})
-            else:
-                out[key] = value
+            elif key == "multipleOf" and _lcm(out[key], value) is not None:
+                out[key] = _lcm(out[key], value)
+            elif key in ("items", "additionalProperties", "contains", "propertyNames"):
+                out[key] = {"allOf": [out[key], value]}
+            elif key == "not":
+                out[key] = {"anyOf": [out[key], value]}
+            elif key == "uniqueItems":
+                out[key] = bool(out[key] or value)
+            elif out[key] != value and key not in _ANNOTATIONS:
+                # two values that cannot be merged (two patterns…): generate for one, check both
+                out.setdefault(ALSO, []).append({key: value})
     return out
+
+
+def _lcm(a: Any, b: Any) -> Any:
+    """The least common multiple of two integral ``multipleOf`` values (None otherwise)."""
+    if all(isinstance(v, int) or (isinstance(v, float) and v.is_integer()) for v in (a, b)):
+        return math.lcm(int(a), int(b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        big, small = max(a, b), min(a, b)
+        ratio = big / small
+        if abs(ratio - round(ratio)) < 1e-9:
+            return big
+    return None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import hypothesis.strategies as st
 
 from ..spec import Operation, Spec
+from ..validate import Violation
 from ..validate.body import media_kind
 from .cases import RequestCase, _scalar, quote_segment
 from .context import Context, context
@@ -62,17 +64,23 @@ def _body(ctx: Context, op: Operation, media: str | None) -> st.SearchStrategy[A
     strategy = ctx.request_schema(location)
     if media_kind(media) in ("multipart", "form"):
         binary = _binary_fields(ctx, location)
-        strategy = strategy.map(
-            lambda body: (
-                {
-                    k: (v.encode("latin-1", "replace") if k in binary and isinstance(v, str) else v)
-                    for k, v in body.items()
-                }
-                if isinstance(body, dict)
-                else body
-            )
-        )
+        strategy = strategy.map(lambda body: _files(body, binary))
     return strategy
+
+
+def _as_bytes(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("latin-1", "replace")
+    if isinstance(value, list):
+        return [_as_bytes(v) for v in value]
+    return value
+
+
+def _files(body: Any, binary: set[str]) -> Any:
+    """Binary form fields (and arrays of them) as bytes: they go out as file parts."""
+    if not isinstance(body, dict):
+        return body
+    return {k: _as_bytes(v) if k in binary else v for k, v in body.items()}
 
 
 def _binary_fields(ctx: Context, location: str | None) -> set[str]:
@@ -82,12 +90,20 @@ def _binary_fields(ctx: Context, location: str | None) -> set[str]:
         return set()
     schemas = ctx.requests.schemas
     shape = Shape(schemas, schemas.resolve(schemas.ref(location)))
-    return {name for name, sub in shape.properties().items() if Shape(schemas, sub).is_binary()}
+    found = set()
+    for name, sub in shape.properties().items():
+        prop = Shape(schemas, sub)
+        if prop.is_binary() or ("array" in prop.types and Shape(schemas, prop.items()).is_binary()):
+            found.add(name)
+    return found
 
 
 def request_errors(ctx: Context, case: RequestCase) -> list[Any]:
     """Error-severity violations of a case, validated as it goes on the wire."""
-    request = case.to_httpx("http://conformance.invalid" + ctx.spec.base_path)
+    try:
+        request = case.to_httpx("http://conformance.invalid" + ctx.spec.base_path)
+    except httpx.InvalidURL as exc:  # e.g. longer than clients send: not a usable case
+        return [Violation(str(exc), where="request.path", keyword="url")]
     content = request.read()
     headers = dict(request.headers)
     if case.media_type is None:

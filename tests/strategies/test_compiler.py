@@ -21,7 +21,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument, NoSuchExample, Unsatisfiable
+from hypothesis.errors import NoSuchExample
 
 from conformance.schema import schema_set
 from conformance.spec import Spec, load_spec
@@ -253,12 +253,6 @@ def test_allof_three_levels_and_type_intersection(tmp_path: Path) -> None:
     assert all(isinstance(v, int) and v <= 3 for v in s.draws("N"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: merge() keeps only the last multipleOf of an allOf (2 and 3 → 3), so odd "
-    "multiples of 3 are generated: allOf [{type: integer, multipleOf: 2}, {multipleOf: 3}] "
-    "yields e.g. -3357; the merge should take the least common multiple",
-)
 def test_allof_multiple_of_in_two_parts(tmp_path: Path) -> None:
     s = schemas(
         tmp_path, {"M": {"allOf": [{"type": "integer", "multipleOf": 2}, {"multipleOf": 3}]}}
@@ -266,12 +260,6 @@ def test_allof_multiple_of_in_two_parts(tmp_path: Path) -> None:
     assert all(v % 6 == 0 for v in s.draws("M"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: merge() keeps only the last `items` (and `pattern`, `format`, `not`…) of an "
-    "allOf: allOf [{type: array, items: {minimum: 0}}, {items: {maximum: 10}}] generates "
-    "negative items; subschema keywords in several parts should be merged (items: allOf of both)",
-)
 def test_allof_items_in_two_parts(tmp_path: Path) -> None:
     s = schemas(
         tmp_path,
@@ -458,33 +446,16 @@ def test_multiple_of(tmp_path: Path, profile: str) -> None:
         assert all(-3 <= v <= 3 and (v * 2).is_integer() for v in s.draws("Halves", profile))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the edge profile adds the float edges (0.0, ±1e308, 5e-324) checked against the "
-    "bounds but not against multipleOf: {type: number, multipleOf: 0.5} yields 5e-324",
-)
 def test_multiple_of_edge_numbers(tmp_path: Path) -> None:
     s = schemas(tmp_path, {"Halves": {"type": "number", "multipleOf": 0.5}})
     s.draws("Halves", "edge")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a fractional multipleOf is generated as n * multipleOf in floating point: "
-    "{type: number, multipleOf: 0.1} yields -6.1000000000000005, which the validator rejects "
-    "(-6.1000000000000005 / 0.1 is not an integer)",
-)
 def test_multiple_of_tenth(tmp_path: Path) -> None:
     s = schemas(tmp_path, {"Tenth": {"type": "number", "multipleOf": 0.1}})
     s.draws("Tenth")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Unsatisfiable,
-    reason="bug: a fractional multipleOf draws n * multipleOf for n in [-1000, 1000] and filters "
-    "by the bounds: {type: number, multipleOf: 0.5, minimum: 5000} can never be generated",
-)
 def test_multiple_of_with_far_bounds(tmp_path: Path) -> None:
     s = schemas(tmp_path, {"Far": {"type": "number", "multipleOf": 0.5, "minimum": 5000}})
     assert all(v >= 5000 for v in s.draws("Far"))
@@ -506,12 +477,6 @@ def test_pattern(tmp_path: Path, profile: str) -> None:
     assert all(re.search("ab+c", v) and len(v) <= 6 for v in s.draws("Loose", profile))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=r"bug: patterns are compiled as Python str regexes, where \d and \w match any Unicode "
-    r"digit/letter; JSON Schema patterns are ECMA-262 (\d is [0-9]): pattern '^\d{3}$' yields "
-    r"'٧00' (ARABIC-INDIC SEVEN), which the validator rejects. re.ASCII would fix \d and \w",
-)
 @pytest.mark.parametrize("pattern", [r"^\d{3}$", r"^\w+$"])
 def test_pattern_classes_are_ecma(tmp_path: Path, pattern: str) -> None:
     s = schemas(tmp_path, {"P": {"type": "string", "pattern": pattern}})
@@ -587,12 +552,6 @@ def test_binary_in_multipart_is_a_file_part(tmp_path: Path) -> None:
         assert b"filename=" not in parts["purpose"][0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: only top-level binary strings become bytes (file parts); the items of an array "
-    "of `format: binary` (2026-08 createImageEdit `image`, createSkill `files`) stay str and "
-    "go out as plain text fields, without a filename",
-)
 def test_binary_array_items_are_file_parts(tmp_path: Path) -> None:
     spec = _multipart_spec(
         tmp_path,
@@ -611,14 +570,6 @@ def test_binary_array_items_are_file_parts(tmp_path: Path) -> None:
         assert all(b"filename=" in head for head in parts["files"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidArgument,
-    reason="bug: strings are drawn with st.text(min_size=...), which Hypothesis refuses beyond "
-    "its buffer (8192, or 32768 with schemathesis' plugin): {type: string, minLength: 40000} "
-    "raises InvalidArgument under every profile, and under edge so does any "
-    "maxLength in (buffer, 100_000] (the exact-maxLength branch); 'x' * n would do",
-)
 @pytest.mark.parametrize(
     ("schema", "profile"),
     [
@@ -661,12 +612,6 @@ def test_unique_items(tmp_path: Path, profile: str) -> None:
         assert len({key(o) for o in v}) == len(v)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: uniqueItems compares items by json.dumps, but JSON Schema equality is numeric: "
-    "[0, 0.0] (items anyOf integer|number) and, under edge, [-1, -1.0] (items number with "
-    "minimum -1: the int bound is an edge, the float -1.0 a draw) are generated and rejected",
-)
 @pytest.mark.parametrize(
     ("items", "profile"),
     [
@@ -774,28 +719,12 @@ def test_recursion_terminates_and_stays_valid(tmp_path: Path, profile: str) -> N
     assert any(c["next"] is not None for c in chains)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: recursion is not bounded by MAX_CYCLE as documented. ref() counts cycles on a "
-    "compile-time stack, but the strategy is st.deferred and is built at draw time, when the "
-    "stack is empty again; the key (ref, 1, False) then maps to its own deferred, so a "
-    "self-referencing Node reaches depth 9 (default) / 22 (edge) in 300 draws instead of "
-    "MAX_CYCLE + 1 = 3; only Hypothesis' buffer stops it",
-)
 @pytest.mark.parametrize("profile", ["default", "edge"])
 def test_recursion_depth_is_bounded(tmp_path: Path, profile: str) -> None:
     s = schemas(tmp_path, TREE)
     assert max(_depth(t) for t in s.draws("Node", profile, n=300)) <= MAX_CYCLE + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="bug: recursion through allOf never terminates at compile time: flatten() inlines the "
-    "$ref of an allOf part instead of going through Compiler.ref() (the only place recursion is "
-    "counted and deferred), so {next: {allOf: [$ref Self], nullable: true}} - the usual 3.0 "
-    "nullable reference - or {next: {allOf: [$ref Self]}} raises RecursionError in compile()",
-)
 @pytest.mark.parametrize("nullable", [True, False])
 def test_recursion_through_allof(tmp_path: Path, nullable: bool) -> None:
     link: dict[str, Any] = {"allOf": [ref("List")]}

@@ -25,7 +25,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 from conformance.spec import Operation, Spec, load_spec
 from conformance.strategies import RequestCase, ResponseCase, requests, responses
@@ -45,25 +44,6 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
     phases=(Phase.explicit, Phase.generate),  # failures are collected, not raised: no shrinking
 )
-
-# Known bugs, by (spec, profile, operation): the exception a request strategy may raise instead of
-# generating. Tolerated by the sweep (whether they show depends on the Hypothesis buffer size, see
-# above); each is reproduced deterministically by an xfail test in this module or test_compiler.py.
-KNOWN_REQUEST_BUGS: dict[tuple[str, str, str], type[Exception]] = {
-    # edge strings of 2048 non-ASCII characters in 5 exploded query arrays: URL > 64 KiB
-    (V230, "edge", "list-audit-logs"): httpx.InvalidURL,
-    # st.text(min_size=maxLength) for maxLength 32000 (prompt), > Hypothesis' 8 KiB buffer
-    **{
-        (V2026, "edge", op): InvalidArgument
-        for op in (
-            "createImageEdit",
-            "createVideo",
-            "CreateVideoEdit",
-            "CreateVideoExtend",
-            "CreateVideoRemix",
-        )
-    },
-}
 
 # Every first filter retry makes Hypothesis record an event naming the strategy's repr, hundreds of
 # kB for an OpenAI body, and warn "Generating overly large repr". Noise here, not a failure.
@@ -201,9 +181,6 @@ def check_operations(spec: Spec, name: str, profile: str, direction: str) -> Non
             try:
                 cases = draw_all(job())
             except Exception as exc:
-                known = KNOWN_REQUEST_BUGS.get((name, profile, op.operation_id))
-                if direction == "request" and known is not None and isinstance(exc, known):
-                    continue
                 failures.append(f"{where}: {type(exc).__name__}: {exc}"[:400])
                 continue
             jobs_run += 1
@@ -278,14 +255,6 @@ def test_path_parameters_are_one_segment(spec_230: Spec) -> None:
 # -- known bugs ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=httpx.InvalidURL,
-    reason="bug: the request strategy's own validity filter builds the httpx request and lets "
-    "httpx.InvalidURL ('URL too long', > 65536 characters) escape instead of rejecting the case; "
-    "seen with the edge profile on 2.3.0 list-audit-logs (5 exploded query arrays of 2048-char "
-    "non-ASCII strings)",
-)
 def test_long_urls_are_rejected_not_raised(tmp_path: Path) -> None:
     # 0..3 items of a 30000-character enum value: 0-2 items make a sendable URL, 3 items do not
     doc = {

@@ -33,6 +33,18 @@ def spec() -> Spec:
     return load_spec(path)
 
 
+def _draw(spec: Spec, operation: str) -> list[InvalidRequest]:
+    seen: list[InvalidRequest] = []
+
+    @FAST
+    @given(invalid_requests(spec, operation))
+    def collect(bad: InvalidRequest) -> None:
+        seen.append(bad)
+
+    collect()
+    return seen
+
+
 def test_every_operation_with_a_body_has_invalid_requests_that_are_rejected_as_announced(
     spec: Spec,
 ) -> None:
@@ -42,15 +54,7 @@ def test_every_operation_with_a_body_has_invalid_requests_that_are_rejected_as_a
     with_body = [op for op in spec.operations if op.request_body is not None]
     assert len(with_body) == 46
     for op in with_body:
-        seen: list[InvalidRequest] = []
-
-        @FAST
-        @given(invalid_requests(spec, op.operation_id))
-        def collect(bad: InvalidRequest) -> None:
-            seen.append(bad)
-
-        collect()
-        for bad in seen:
+        for bad in _draw(spec, op.operation_id):
             request = bad.case.to_httpx("http://x/v1")
             content = request.read()
             found = fresh.request(
