@@ -49,21 +49,25 @@ sys.path.insert(0, {str(ROOT)!r})
 """
 
 CHILD = {
-    "yaml": _PRELUDE + """
+    "yaml": _PRELUDE
+    + """
 import yaml
 with open(sys.argv[1], "rb") as f:
     _doc = yaml.load(f.read(), Loader=yaml.CSafeLoader)
 print(json.dumps({"work": time.perf_counter() - _t0}))
 """,
-    "pass": _PRELUDE + """
+    "pass": _PRELUDE
+    + """
 print(json.dumps({"work": time.perf_counter() - _t0}))
 """,
-    "import": _PRELUDE + """
+    "import": _PRELUDE
+    + """
 import conformance.validate
 print(json.dumps({"work": time.perf_counter() - _t0}))
 """,
     # cold and warm are the same code; only the cache directory differs
-    "spec": _PRELUDE + """
+    "spec": _PRELUDE
+    + """
 cache = os.path.join(os.environ["CONFORMANCE_CACHE_DIR"], "specs")
 before = len(os.listdir(cache)) if os.path.isdir(cache) else 0
 _t1 = time.perf_counter()
@@ -92,8 +96,14 @@ def run_child(kind: str, spec: Path, cache_dir: str | None) -> dict[str, Any]:
         env["CONFORMANCE_CACHE_DIR"] = cache_dir
     code = CHILD["spec" if kind in ("cold", "warm") else kind]
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, str(spec)], capture_output=True, text=True, env=env,
-                          cwd=ROOT, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(spec)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"child {kind} {spec.name} failed:\n{proc.stderr}")
@@ -107,7 +117,9 @@ def run_child(kind: str, spec: Path, cache_dir: str | None) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="3 repeats instead of 5")
     parser.add_argument("--repeats", type=int, default=None)
     args = parser.parse_args()
@@ -118,18 +130,26 @@ def main() -> None:
             raise SystemExit(f"missing spec {spec}")
 
     print("bench_startup: fresh-process start-up (load_spec + Validator(spec).compile_all())")
-    print(f"  python {sys.version.split()[0]} ({sys.executable}), nproc {os.cpu_count()}, {repeats} repeats, "
-          "round-robin; median (best) in seconds")
-    print("  work = inside the child, imports included; process = whole subprocess incl. interpreter start/exit")
+    print(
+        f"  python {sys.version.split()[0]} ({sys.executable}), nproc {os.cpu_count()}, {repeats} repeats, "
+        "round-robin; median (best) in seconds"
+    )
+    print(
+        "  work = inside the child, imports included; process = whole subprocess incl. interpreter start/exit"
+    )
     print("  proc−work = interpreter start-up + exit (teardown) of the child, median")
-    print("  cold = empty CONFORMANCE_CACHE_DIR (new temp dir per repeat; the spec file itself is in the OS page cache)")
+    print(
+        "  cold = empty CONFORMANCE_CACHE_DIR (new temp dir per repeat; the spec file itself is in the OS page cache)"
+    )
 
     scratch = tempfile.mkdtemp(prefix="bench-startup-")
     try:
         warm_dirs = {}
         for spec in (MAIN_SPEC, EXTRA_SPEC):
             warm_dirs[spec] = os.path.join(scratch, f"warm-{spec.stem}")
-            run_child("cold", spec, warm_dirs[spec])  # primes the warm cache (and the page cache), untimed
+            run_child(
+                "cold", spec, warm_dirs[spec]
+            )  # primes the warm cache (and the page cache), untimed
 
         cases: list[tuple[str, Path, str]] = [
             ("baseline: yaml.load CSafeLoader", MAIN_SPEC, "yaml"),
@@ -166,26 +186,36 @@ def main() -> None:
         base = next(i for i in idx if cases[i][2] == "yaml")
         size = spec.stat().st_size / 1e6
         print(f"\n{spec.name} ({size:.1f} MB YAML) — {label}")
-        print(f"  {'case':<40} {'work med (best)':>17} {'× yaml':>7} {'process med (best)':>19} {'× yaml':>7} {'proc−work':>9}"
-              f"   {'import':>6} {'load':>6} {'schemas':>7} {'compile':>7}  target")
+        print(
+            f"  {'case':<40} {'work med (best)':>17} {'× yaml':>7} {'process med (best)':>19} {'× yaml':>7} {'proc−work':>9}"
+            f"   {'import':>6} {'load':>6} {'schemas':>7} {'compile':>7}  target"
+        )
         print("  " + "-" * 148)
         for i in idx:
             name, _, kind = cases[i]
             work, proc = med(i, "work"), med(i, "process")
             parts = ""
             if kind in ("cold", "warm"):
-                parts = "   " + " ".join(f"{med(i, k):>{w}.3f}" for k, w in
-                                        (("import", 6), ("load", 6), ("schemas", 7), ("compile", 7)))
+                parts = "   " + " ".join(
+                    f"{med(i, k):>{w}.3f}"
+                    for k, w in (("import", 6), ("load", 6), ("schemas", 7), ("compile", 7))
+                )
             target = ""
             if spec == MAIN_SPEC and kind in ("cold", "warm"):
                 limit = TARGET_COLD if kind == "cold" else TARGET_WARM
                 ok_work, ok_proc = work <= limit, proc <= limit
                 target = f"  ≤ {limit} s: work {'met' if ok_work else 'NOT MET'}, process {'met' if ok_proc else 'NOT MET'}"
-                summary.append((f"{kind} start {spec.name} ≤ {limit} s — work {work:.3f} s", ok_work))
-                summary.append((f"{kind} start {spec.name} ≤ {limit} s — whole process {proc:.3f} s", ok_proc))
-            print(f"  {name:<40} {work:>7.3f} ({best(i, 'work'):.3f}) {work / med(base, 'work'):>6.2f}×"
-                  f" {proc:>9.3f} ({best(i, 'process'):.3f}) {proc / med(base, 'process'):>6.2f}×"
-                  f" {statistics.median(x['process'] - x['work'] for x in results[i]):>9.3f}{parts:<33}{target}")
+                summary.append(
+                    (f"{kind} start {spec.name} ≤ {limit} s — work {work:.3f} s", ok_work)
+                )
+                summary.append(
+                    (f"{kind} start {spec.name} ≤ {limit} s — whole process {proc:.3f} s", ok_proc)
+                )
+            print(
+                f"  {name:<40} {work:>7.3f} ({best(i, 'work'):.3f}) {work / med(base, 'work'):>6.2f}×"
+                f" {proc:>9.3f} ({best(i, 'process'):.3f}) {proc / med(base, 'process'):>6.2f}×"
+                f" {statistics.median(x['process'] - x['work'] for x in results[i]):>9.3f}{parts:<33}{target}"
+            )
         for i in idx:
             if cases[i][2] == "cold":
                 print(f"  validators compiled: {results[i][0]['validators']}")

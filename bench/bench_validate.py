@@ -56,7 +56,7 @@ CHAT_COMPLETION: dict[str, Any] = {
                         "type": "function",
                         "function": {
                             "name": "get_current_weather",
-                            "arguments": "{\"location\": \"Boston, MA\", \"unit\": \"celsius\"}",
+                            "arguments": '{"location": "Boston, MA", "unit": "celsius"}',
                         },
                     }
                 ],
@@ -158,7 +158,7 @@ RESPONSE_OBJECT: dict[str, Any] = {
             "id": "fc_67ccd3acc8d48190a77525dc6de64b4104becb25c45c1d41",
             "call_id": "call_12345xyz",
             "name": "get_weather",
-            "arguments": "{\"location\":\"Paris, France\"}",
+            "arguments": '{"location":"Paris, France"}',
             "status": "completed",
         },
         {
@@ -225,7 +225,9 @@ def calibrate(fn: Callable[[], Any], budget: float) -> int:
         n *= 4
 
 
-def run_round_robin(cases: dict[str, Callable[[], Any]], repeats: int, budget: float) -> dict[str, list[float]]:
+def run_round_robin(
+    cases: dict[str, Callable[[], Any]], repeats: int, budget: float
+) -> dict[str, list[float]]:
     """Calls/s of each case, ``repeats`` times, one repeat of each case in turn."""
     counts = {name: calibrate(fn, budget) for name, fn in cases.items()}
     rates: dict[str, list[float]] = {name: [] for name in cases}
@@ -263,7 +265,9 @@ def table(title: str, rates: dict[str, list[float]], baseline: str, notes: dict[
     for name, values in rates.items():
         med, best = statistics.median(values), max(values)
         ratio = med / base
-        print(f"  {name:<52} {fmt_rate(med)} {fmt_rate(best)} {fmt_us(med)} {ratio:>7.1f}×  {notes.get(name, '')}")
+        print(
+            f"  {name:<52} {fmt_rate(med)} {fmt_rate(best)} {fmt_us(med)} {ratio:>7.1f}×  {notes.get(name, '')}"
+        )
 
 
 def met(ok: bool) -> str:
@@ -278,9 +282,13 @@ def expect_valid(v: Validator, op_id: str, obj: Any, name: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats (~10 s)")
-    parser.add_argument("--repeats", type=int, default=None, help="repeats per case (default 7, quick 3)")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="repeats per case (default 7, quick 3)"
+    )
     args = parser.parse_args()
     repeats = args.repeats or (3 if args.quick else 7)
     budget = 0.1 if args.quick else 0.3  # seconds per repeat per case
@@ -296,9 +304,13 @@ def main() -> None:
 
     print("bench_validate: response-body validation throughput (validations per second)")
     print(f"  spec {SPEC.name} ({spec.api_version}), {count} validators compiled in {setup:.2f} s")
-    print(f"  python {sys.version.split()[0]}, jsonschema-rs {_version('jsonschema_rs', jsonschema_rs)}, "
-          f"jsonschema {_version('jsonschema', jsonschema)}")
-    print(f"  {repeats} repeats × ~{budget:.1f} s per case, round-robin; median and best of repeats; gc off while timing")
+    print(
+        f"  python {sys.version.split()[0]}, jsonschema-rs {_version('jsonschema_rs', jsonschema_rs)}, "
+        f"jsonschema {_version('jsonschema', jsonschema)}"
+    )
+    print(
+        f"  {repeats} repeats × ~{budget:.1f} s per case, round-robin; median and best of repeats; gc off while timing"
+    )
 
     def loc(op_id: str) -> str:
         schema = spec.operation(op_id).responses["200"].content["application/json"].schema
@@ -311,28 +323,39 @@ def main() -> None:
     chat_loc = loc("createChatCompletion")
     obj = CHAT_COMPLETION
     expect_valid(v, "createChatCompletion", obj, "CHAT_COMPLETION")
-    rs, rs_strict, ref = v.responses.validator(chat_loc), v.responses.validator(chat_loc, True), v.responses.reference(chat_loc)
+    rs, rs_strict, ref = (
+        v.responses.validator(chat_loc),
+        v.responses.validator(chat_loc, True),
+        v.responses.reference(chat_loc),
+    )
     assert rs.is_valid(obj) and rs_strict.is_valid(obj) and ref.is_valid(obj), "validators disagree"
     size = len(json.dumps(obj, separators=(",", ":")).encode())
     cases = {
         "(a) validator(loc).is_valid": lambda: rs.is_valid(obj),
         "(b) validator(loc, strict=True).is_valid": lambda: rs_strict.is_valid(obj),
-        "(c) v.response('createChatCompletion', 200, body)": lambda: v.response("createChatCompletion", status=200, body=obj),
+        "(c) v.response('createChatCompletion', 200, body)": lambda: v.response(
+            "createChatCompletion", status=200, body=obj
+        ),
         "(d) baseline: jsonschema reference(loc).is_valid": lambda: ref.is_valid(obj),
     }
     rates = run_round_robin(cases, repeats, budget)
     a, b, c, d = (statistics.median(r) for r in rates.values())
     table(
         f"1. createChatCompletion 200 (CreateChatCompletionResponse, 2 choices: tool call + text, usage details; {size} B JSON)",
-        rates, "(d) baseline: jsonschema reference(loc).is_valid",
+        rates,
+        "(d) baseline: jsonschema reference(loc).is_valid",
         {
             "(a) validator(loc).is_valid": f"target ≥ {TARGET_CHAT:,}/s and ≥ {TARGET_RATIO:.0f}× (d)",
             "(c) v.response('createChatCompletion', 200, body)": f"= {c / b:.2f}× (b): full path overhead",
         },
     )
-    print(f"  ratios: (a)/(d) = {a / d:.1f}×   (b)/(d) = {b / d:.1f}×   (c)/(d) = {c / d:.1f}×   (c)/(a) = {c / a:.2f}")
+    print(
+        f"  ratios: (a)/(d) = {a / d:.1f}×   (b)/(d) = {b / d:.1f}×   (c)/(d) = {c / d:.1f}×   (c)/(a) = {c / a:.2f}"
+    )
     summary.append((f"chat completion (a) ≥ {TARGET_CHAT:,}/s: {a:,.0f}/s", a >= TARGET_CHAT))
-    summary.append((f"chat completion (a)/(d) ≥ {TARGET_RATIO:.0f}×: {a / d:.1f}×", a / d >= TARGET_RATIO))
+    summary.append(
+        (f"chat completion (a)/(d) ≥ {TARGET_RATIO:.0f}×: {a / d:.1f}×", a / d >= TARGET_RATIO)
+    )
 
     # -- 2. ~1 KB objects ----------------------------------------------------------------------
     for op_id, name, obj1, label in (
@@ -341,54 +364,93 @@ def main() -> None:
     ):
         where = loc(op_id)
         expect_valid(v, op_id, obj1, name)
-        rs1, rs1_strict, ref1 = v.responses.validator(where), v.responses.validator(where, True), v.responses.reference(where)
-        assert rs1.is_valid(obj1) and rs1_strict.is_valid(obj1) and ref1.is_valid(obj1), "validators disagree"
+        rs1, rs1_strict, ref1 = (
+            v.responses.validator(where),
+            v.responses.validator(where, True),
+            v.responses.reference(where),
+        )
+        assert rs1.is_valid(obj1) and rs1_strict.is_valid(obj1) and ref1.is_valid(obj1), (
+            "validators disagree"
+        )
         size = len(json.dumps(obj1, separators=(",", ":")).encode())
         cases = {
             "(a) validator(loc).is_valid": lambda rs1=rs1, obj1=obj1: rs1.is_valid(obj1),
-            "(b) validator(loc, strict=True).is_valid": lambda rs1_strict=rs1_strict, obj1=obj1: rs1_strict.is_valid(obj1),
-            f"(c) v.response('{op_id}', 200, body)": lambda op_id=op_id, obj1=obj1: v.response(op_id, status=200, body=obj1),
-            "(d) baseline: jsonschema reference(loc).is_valid": lambda ref1=ref1, obj1=obj1: ref1.is_valid(obj1),
+            "(b) validator(loc, strict=True).is_valid": lambda rs1_strict=rs1_strict, obj1=obj1: (
+                rs1_strict.is_valid(obj1)
+            ),
+            f"(c) v.response('{op_id}', 200, body)": lambda op_id=op_id, obj1=obj1: v.response(
+                op_id, status=200, body=obj1
+            ),
+            "(d) baseline: jsonschema reference(loc).is_valid": lambda ref1=ref1, obj1=obj1: (
+                ref1.is_valid(obj1)
+            ),
         }
         rates = run_round_robin(cases, repeats, budget)
         a, b, c, d = (statistics.median(r) for r in rates.values())
-        table(f"{label}, {size} B JSON", rates, "(d) baseline: jsonschema reference(loc).is_valid",
-              {"(a) validator(loc).is_valid": f"target ≥ {TARGET_1KB:,}/s"})
-        print(f"  ratios: (a)/(d) = {a / d:.1f}×   (b)/(d) = {b / d:.1f}×   (c)/(d) = {c / d:.1f}×   (c)/(a) = {c / a:.2f}")
+        table(
+            f"{label}, {size} B JSON",
+            rates,
+            "(d) baseline: jsonschema reference(loc).is_valid",
+            {"(a) validator(loc).is_valid": f"target ≥ {TARGET_1KB:,}/s"},
+        )
+        print(
+            f"  ratios: (a)/(d) = {a / d:.1f}×   (b)/(d) = {b / d:.1f}×   (c)/(d) = {c / d:.1f}×   (c)/(a) = {c / a:.2f}"
+        )
         summary.append((f"{label[4:]} (a) ≥ {TARGET_1KB:,}/s: {a:,.0f}/s", a >= TARGET_1KB))
 
     # -- 3. error path -------------------------------------------------------------------------
     bad = invalid_chat()
     found = v.response("createChatCompletion", status=200, body=bad)
     if len(found) != 1:
-        raise SystemExit(f"expected exactly one violation for the invalid chat completion, got {found}")
+        raise SystemExit(
+            f"expected exactly one violation for the invalid chat completion, got {found}"
+        )
     bad2 = invalid_response_branch()
     found2 = v.response("createResponse", status=200, body=bad2)
     if len(found2) != 1:
-        raise SystemExit(f"expected exactly one violation for the invalid Response object, got {found2}")
+        raise SystemExit(
+            f"expected exactly one violation for the invalid Response object, got {found2}"
+        )
     resp_loc = loc("createResponse")
     ref_resp = v.responses.reference(resp_loc)
     print("\n3. error path: invalid instance (one error) through the full v.response")
-    print("   (strict is_valid fails → lenient iter_errors → oneOf/anyOf refinement → strict iter_errors for undeclared)")
+    print(
+        "   (strict is_valid fails → lenient iter_errors → oneOf/anyOf refinement → strict iter_errors for undeclared)"
+    )
     cases = {
-        "(e) v.response(chat, 200, invalid body)": lambda: v.response("createChatCompletion", status=200, body=bad),
-        "(c) v.response(chat, 200, valid body), for scale": lambda: v.response("createChatCompletion", status=200, body=obj),
+        "(e) v.response(chat, 200, invalid body)": lambda: v.response(
+            "createChatCompletion", status=200, body=bad
+        ),
+        "(c) v.response(chat, 200, valid body), for scale": lambda: v.response(
+            "createChatCompletion", status=200, body=obj
+        ),
         "(f) baseline: jsonschema list(reference.iter_errors)": lambda: list(ref.iter_errors(bad)),
     }
     rates = run_round_robin(cases, repeats, budget)
     e, e_valid, f = (statistics.median(r) for r in rates.values())
-    table(f"3a. chat completion, top-level type error → {found[0]}", rates,
-          "(f) baseline: jsonschema list(reference.iter_errors)",
-          {"(e) v.response(chat, 200, invalid body)": f"= {e / e_valid:.2f}× the valid path (c)"})
+    table(
+        f"3a. chat completion, top-level type error → {found[0]}",
+        rates,
+        "(f) baseline: jsonschema list(reference.iter_errors)",
+        {"(e) v.response(chat, 200, invalid body)": f"= {e / e_valid:.2f}× the valid path (c)"},
+    )
     print(f"  ratios: (e)/(f) = {e / f:.1f}×   (e)/(c) = {e / e_valid:.2f}")
     cases = {
-        "(g) v.response(createResponse, 200, invalid body)": lambda: v.response("createResponse", status=200, body=bad2),
-        "(h) baseline: jsonschema list(reference.iter_errors)": lambda: list(ref_resp.iter_errors(bad2)),
+        "(g) v.response(createResponse, 200, invalid body)": lambda: v.response(
+            "createResponse", status=200, body=bad2
+        ),
+        "(h) baseline: jsonschema list(reference.iter_errors)": lambda: list(
+            ref_resp.iter_errors(bad2)
+        ),
     }
     rates = run_round_robin(cases, repeats, budget)
     g, h = (statistics.median(r) for r in rates.values())
-    table(f"3b. Response object, error inside a discriminated anyOf branch (output item) → {found2[0]}", rates,
-          "(h) baseline: jsonschema list(reference.iter_errors)", {})
+    table(
+        f"3b. Response object, error inside a discriminated anyOf branch (output item) → {found2[0]}",
+        rates,
+        "(h) baseline: jsonschema list(reference.iter_errors)",
+        {},
+    )
     print(f"  ratios: (g)/(h) = {g / h:.1f}×")
 
     print("\ntargets")
