@@ -9,12 +9,9 @@ a ``$ref`` met again inside itself more than ``MAX_CYCLE`` times is generated mi
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 import string
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import hypothesis.strategies as st
@@ -25,6 +22,7 @@ from ..schema import DISCRIMINATOR, SchemaSet
 from .hints import hint_for
 from .merge import ALSO, flatten, merge
 from .profiles import Profile
+from .scalars import json_key, long_text, multiples, string_format, text, within
 
 __all__ = ["MAX_CYCLE", "Compiler"]
 
@@ -254,7 +252,7 @@ class Compiler:
                 edges = [
                     v
                     for v in (low, high, 0, -1, 1, 2**53, -(2**63), 2**64)
-                    if v is not None and _within(v, low, high)
+                    if v is not None and within(v, low, high)
                 ]
                 return (
                     st.sampled_from(edges) | st.integers(low, high)
@@ -273,7 +271,7 @@ class Compiler:
             allow_infinity=False,
         )
         if multiple:
-            return _multiples(multiple, lo, hi, xlo, xhi)
+            return multiples(multiple, lo, hi, xlo, xhi)
         if self.profile.realistic and (hinted := hint_for(name, "number", schema)) is not None:
             return hinted
         if self.profile.boundaries:
@@ -281,7 +279,7 @@ class Compiler:
                 v
                 for v in (lo, hi, 0.0, 1e308, -1e308, 5e-324)
                 if v is not None
-                and _within(v, lo, hi)
+                and within(v, lo, hi)
                 and (xlo is None or v > xlo)
                 and (xhi is None or v < xhi)
             ]
@@ -301,15 +299,15 @@ class Compiler:
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             try:
-                return st.from_regex(re.compile(pattern, re.ASCII), fullmatch=True).filter(
-                    fits
-                )  # ECMA \\d, \\w
+                # re.ASCII: \\d and \\w mean ASCII digits and word characters, as in ECMA-262
+                regex = re.compile(pattern, re.ASCII)
+                return st.from_regex(regex, fullmatch=True).filter(fits)
             except (re.error, InvalidArgument):
                 return st.text(
                     _ASCII, min_size=low, max_size=high if high is not None else low + 16
                 ).filter(lambda s: re.search(pattern, s) is not None)
         fmt = schema.get("format")
-        formatted = _format(fmt) if isinstance(fmt, str) else None
+        formatted = string_format(fmt) if isinstance(fmt, str) else None
         if formatted is not None:
             return formatted.filter(fits)
         if (
@@ -319,16 +317,16 @@ class Compiler:
             return hinted.filter(fits)
         alphabet = _UNICODE if self.profile.unicode else _ASCII
         cap = high if high is not None else max(low, 0) + self.profile.max_string
-        text = _text(alphabet, low, cap)
+        plain = text(alphabet, low, cap)
         if self.profile.boundaries:
             longest = high if high is not None else max(low, self.profile.long_string)
             edges = [
                 st.just("x" * low) if low else st.just(""),
-                _long(alphabet, longest) if longest <= 100_000 else st.nothing(),
+                long_text(alphabet, longest) if longest <= 100_000 else st.nothing(),
                 st.just("\U0001f600" * max(low, 1)).filter(fits),
             ]
-            return st.one_of(*edges, text)
-        return text
+            return st.one_of(*edges, plain)
+        return plain
 
     def _array(self, schema: dict[str, Any], minimal: bool) -> st.SearchStrategy[list[Any]]:
         low = int(schema.get("minItems", 0))
@@ -348,7 +346,7 @@ class Compiler:
             )
             return st.builds(lambda h, t: h + t, head, tail)
         if unique:
-            made = st.lists(element, min_size=low, max_size=max(top, low), unique_by=_json_key)
+            made = st.lists(element, min_size=low, max_size=max(top, low), unique_by=json_key)
         else:
             made = st.lists(element, min_size=low, max_size=max(top, low))
         if self.profile.boundaries and high is not None and int(high) <= 64 and not minimal:
@@ -356,7 +354,7 @@ class Compiler:
                 element,
                 min_size=int(high),
                 max_size=int(high),
-                unique_by=_json_key if unique else None,
+                unique_by=json_key if unique else None,
             )
             return st.one_of(made, full)
         return made
@@ -411,88 +409,8 @@ class Compiler:
         return jsonschema_rs.Draft202012Validator(schema, registry=self._registry).is_valid
 
 
-_LONG = 256  # longer strings are a drawn chunk repeated: Hypothesis' buffer is a few KiB
-
-
-def _text(alphabet: st.SearchStrategy[str], low: int, high: int) -> st.SearchStrategy[str]:
-    """Text of ``low`` to ``high`` characters (at most ``_LONG`` unless more are required), also
-    when that is more than Hypothesis can draw at once: then a drawn chunk, repeated."""
-    if low <= _LONG:
-        return st.text(alphabet, min_size=low, max_size=min(high, _LONG))
-    lengths = st.integers(low, min(high, low + _LONG))
-    chunk = st.text(alphabet, min_size=1, max_size=16)
-    return st.builds(lambda n, c: (c * (n // len(c) + 1))[:n], lengths, chunk)
-
-
-def _long(alphabet: st.SearchStrategy[str], length: int) -> st.SearchStrategy[str]:
-    """Text of exactly ``length`` characters: a drawn chunk, repeated."""
-    chunk = st.text(alphabet, min_size=1, max_size=16)
-    return chunk.map(lambda c: (c * (length // len(c) + 1))[:length])
-
-
-def _multiples(multiple: Any, lo: Any, hi: Any, xlo: Any, xhi: Any) -> st.SearchStrategy[Any]:
-    """Numbers that are multiples of a fractional ``multipleOf``, within the bounds, as the
-    decimal they are written as (0.1 * 61 is 6.1, not 6.1000000000000005)."""
-    step = Fraction(str(multiple))
-    places = max(0, -int(Decimal(str(multiple)).as_tuple().exponent))
-    low = max((v for v in (lo, xlo) if v is not None), default=None)
-    high = min((v for v in (hi, xhi) if v is not None), default=None)
-    first = math.ceil(Fraction(str(low)) / step) if low is not None else None
-    last = math.floor(Fraction(str(high)) / step) if high is not None else None
-    if first is None and last is None:
-        first, last = -1000, 1000
-    values = st.integers(first, last).map(lambda k: round(float(k * step), places))
-    return values.filter(lambda v: (xlo is None or v > xlo) and (xhi is None or v < xhi))
-
-
 def _matches_none(validators: list[Any]) -> Any:
     def check(value: Any) -> bool:
         return not any(ok(value) for ok in validators)
 
     return check
-
-
-def _within(value: Any, low: Any, high: Any) -> bool:
-    return (low is None or value >= low) and (high is None or value <= high)
-
-
-def _json_key(value: Any) -> str:
-    """Equality as JSON Schema's uniqueItems sees it: 1 and 1.0 are the same number."""
-    import json
-
-    def norm(v: Any) -> Any:
-        if isinstance(v, float) and v.is_integer():
-            return int(v)
-        if isinstance(v, dict):
-            return {k: norm(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [norm(x) for x in v]
-        return v
-
-    return json.dumps(norm(value), sort_keys=True)
-
-
-def _format(fmt: str) -> st.SearchStrategy[str] | None:
-    if fmt == "date-time":
-        return st.datetimes(min_value=_dt(2020), max_value=_dt(2030)).map(
-            lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")
-        )
-    if fmt == "date":
-        return st.dates(min_value=_dt(2020).date(), max_value=_dt(2030).date()).map(str)
-    if fmt in ("uri", "url", "uri-reference"):
-        return st.from_regex(r"\Ahttps://example\.com/[a-z0-9]{1,12}\Z")
-    if fmt == "email":
-        return st.from_regex(r"\A[a-z]{1,8}@example\.com\Z")
-    if fmt == "uuid":
-        return st.uuids().map(str)
-    if fmt == "byte":
-        return st.binary(max_size=24).map(lambda b: base64.b64encode(b).decode())
-    if fmt == "binary":
-        return st.binary(max_size=32).map(lambda b: b.decode("latin-1"))
-    return None
-
-
-def _dt(year: int) -> Any:
-    from datetime import datetime
-
-    return datetime(year, 1, 1)

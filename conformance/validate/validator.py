@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from .. import sse
 from ..schema import schema_set
-from ..spec import MediaType, Operation, Spec, Stream
+from ..spec import MediaType, Operation, Spec
 from .body import (
     DecodeError,
     decode_form,
@@ -24,6 +24,7 @@ from .body import (
 from .engine import Engine
 from .params import MISSING, deserialize
 from .shape import Shape
+from .stream import check_stream
 from .violation import Violation
 
 __all__ = ["NOBODY", "Validator"]
@@ -381,7 +382,7 @@ class Validator:
                 None,
             )
             if stream is not None:
-                return out + self._stream(op, stream, body)
+                return out + check_stream(self.responses, op, stream, body, strict=self.strict)
             return out
         return out + self._body(self.responses, media, ctype, body, "response.body", op)
 
@@ -411,68 +412,4 @@ class Validator:
                     operation=op.operation_id,
                 )
             ]
-        return self._stream(op, stream, events)
-
-    def _stream(self, op: Operation, stream: Stream, events: Any) -> list[Violation]:
-        fail = partial(Violation, operation=op.operation_id)
-        out: list[Violation] = []
-        if isinstance(events, (bytes, bytearray, str)):
-            parsed = sse.parse(bytes(events) if isinstance(events, bytearray) else events)
-            items = parsed.events
-            out += [
-                fail(issue.message, where="stream", keyword="framing") for issue in parsed.issues
-            ]
-        else:
-            items = list(events)
-        if not items:
-            out.append(fail("stream has no events", where="stream", keyword="empty"))
-            return out
-        done_at: int | None = None
-        for index, event in enumerate(items):
-            at = partial(fail, event=index, where="stream.event")
-            if done_at is not None:
-                out.append(
-                    at(f"event after {stream.done} (sent at event {done_at})", keyword="done")
-                )
-                continue
-            if stream.done is not None and event.data == stream.done and not stream.envelope:
-                done_at = index
-                continue
-            instance: Any
-            try:
-                data: Any = json.loads(event.data)
-            except ValueError:
-                if not stream.envelope:
-                    out.append(at(f"event data is not JSON: {event.data[:80]!r}", keyword="json"))
-                    continue
-                data = event.data
-            if stream.envelope:
-                if event.event is None:
-                    out.append(at("event has no 'event:' name", keyword="event"))
-                    continue
-                instance = {"event": event.event, "data": data}
-            else:
-                instance = data
-                kind = data.get("type") if isinstance(data, dict) else None
-                if event.event is not None and isinstance(kind, str) and event.event != kind:
-                    out.append(
-                        at(
-                            f"SSE event name {event.event!r} differs from data type {kind!r}",
-                            keyword="event",
-                            pointer="/type",
-                        )
-                    )
-            if stream.schema is not None:
-                out += self.responses.check(
-                    stream.schema,
-                    instance,
-                    where="stream.event",
-                    operation=op.operation_id,
-                    strict=self.strict,
-                    event=index,
-                )
-        if stream.done is not None and done_at is None:
-            out.append(
-                fail(f"stream ended without data: {stream.done}", where="stream", keyword="done")
-            )
-        return out
+        return check_stream(self.responses, op, stream, events, strict=self.strict)
