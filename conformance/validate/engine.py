@@ -174,10 +174,14 @@ class Engine:
         a copy and the copy checked again, level by level.
         """
         strict = self.compiled(ref, True)
-        work = copy.deepcopy(instance)
+        work, copied = instance, False
         found: list[tuple[str, str, str]] = []
         for _ in range(64):
             errors = [e for e in strict.iter_errors(work) if e.kind.name == "unevaluatedProperties"]
+            if not errors:
+                break
+            if not copied:  # the caller's instance is never modified; copy only when needed
+                work, copied = copy.deepcopy(work), True
             paths = [list(e.instance_path) for e in errors]
             removed = 0
             for error, path in zip(errors, paths, strict=True):
