@@ -20,7 +20,7 @@ from .cases import RequestCase
 from .context import Context, context
 from .merge import flatten
 from .profiles import Profile
-from .requests import request_errors, requests
+from .requests import body_media, request_errors, requests
 
 __all__ = ["InvalidRequest", "invalid_requests", "mutations"]
 
@@ -308,6 +308,4 @@ def invalid_requests(
 
 def valid_media(op: Operation) -> str | None:
     """The media type valid requests of the operation use."""
-    from .requests import _body_media
-
-    return _body_media(op, None)
+    return body_media(op, None)

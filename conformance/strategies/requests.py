@@ -10,11 +10,12 @@ import hypothesis.strategies as st
 from ..spec import Operation, Spec
 from ..validate import Violation
 from ..validate.body import media_kind
+from ..validate.shape import Shape
 from .cases import RequestCase, _scalar, quote_segment
 from .context import Context, context
 from .profiles import Profile
 
-__all__ = ["request_errors", "requests"]
+__all__ = ["body_media", "request_errors", "requests"]
 
 _PRINTABLE = {chr(c) for c in range(32, 127)}
 
@@ -42,7 +43,7 @@ def _params(ctx: Context, op: Operation, location: str) -> st.SearchStrategy[dic
     return st.fixed_dictionaries(required, optional=optional)
 
 
-def _body_media(op: Operation, media_type: str | None) -> str | None:
+def body_media(op: Operation, media_type: str | None) -> str | None:
     if op.request_body is None:
         return None
     declared = list(op.request_body.content)
@@ -84,8 +85,6 @@ def _files(body: Any, binary: set[str]) -> Any:
 
 
 def _binary_fields(ctx: Context, location: str | None) -> set[str]:
-    from ..validate.shape import Shape
-
     if location is None:
         return set()
     schemas = ctx.requests.schemas
@@ -134,7 +133,7 @@ def requests(
     """
     ctx = context(spec, profile)
     op = ctx.operation(operation)
-    media = _body_media(op, media_type)
+    media = body_media(op, media_type)
 
     def build() -> st.SearchStrategy[RequestCase]:
         def make(
