@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import SPECS
 
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 V230 = SPECS / "openai-2.3.0.yaml"
 V2026 = SPECS / "openai-2026-08.yaml"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 import doctest
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from support import SPECS
 
 import conformance.schema.strict as strict_module
 from conformance.schema import DISCRIMINATOR, allow_null, def_key, schema_set, strict_schema
@@ -17,7 +17,6 @@ from conformance.schema.convert import Converter
 from conformance.spec import Documents, load_spec
 from conformance.validate import Validator
 
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 ROOT = "file:///spec.yaml"
 URN = "urn:test"
 

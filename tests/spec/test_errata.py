@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import SPECS
 
 from conformance.spec import ERRATA, Spec, load_spec
 from conformance.validate import Validator
-
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 
 
 @pytest.fixture(scope="module")

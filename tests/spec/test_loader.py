@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 import yaml
+from support import SPECS
 
 from conformance.errors import RefError, SpecError, SpecLoadError, UnknownOperationError
 from conformance.spec import Spec, load_spec
-
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+import support
 import yaml
-from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
@@ -81,15 +82,7 @@ class Schemas:
 
 
 def draw(strategy: st.SearchStrategy[Any], n: int = 100) -> list[Any]:
-    out: list[Any] = []
-
-    @settings(FAST, max_examples=n)
-    @given(strategy)
-    def collect(value: Any) -> None:
-        out.append(value)
-
-    collect()
-    return out
+    return support.draw(strategy, n, FAST)
 
 
 def write_spec(

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+import support
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from conformance.schema import schema_set
@@ -84,15 +85,7 @@ class Components:
 
 
 def draw(strategy: st.SearchStrategy[Any], n: int) -> list[Any]:
-    out: list[Any] = []
-
-    @settings(SETTINGS, max_examples=n)
-    @given(strategy)
-    def collect(value: Any) -> None:
-        out.append(value)
-
-    collect()
-    return out
+    return support.draw(strategy, n, SETTINGS)
 
 
 @pytest.fixture(scope="module")

@@ -22,16 +22,17 @@ from typing import Any
 
 import httpx
 import pytest
+import support
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from support import SPECS
 
 from conformance.spec import Operation, Spec, load_spec
 from conformance.strategies import RequestCase, ResponseCase, requests, responses
 from conformance.validate import Validator
 from conformance.validate.semantics import check_rules
 
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 V230 = "openai-2.3.0.yaml"
 V2026 = "openai-2026-08.yaml"
 BASE_URL = "http://x/v1"
@@ -69,15 +70,7 @@ def spec_2026() -> Spec:
 
 def draw_all(strategy: st.SearchStrategy[Any], examples: int = EXAMPLES) -> list[Any]:
     """The values Hypothesis draws from a strategy (deterministically, no shrinking)."""
-    out: list[Any] = []
-
-    @settings(SETTINGS, max_examples=examples)
-    @given(strategy)
-    def collect(value: Any) -> None:
-        out.append(value)
-
-    collect()
-    return out
+    return support.draw(strategy, examples, SETTINGS)
 
 
 # -- independent validation ----------------------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
+import support
 from hypothesis import HealthCheck, given, settings
+from support import SPECS
 
 from conformance.spec import Spec, load_spec
 from conformance.strategies import InvalidRequest, invalid_requests
@@ -15,7 +16,6 @@ from conformance.strategies.invalid import mutations, valid_media
 from conformance.strategies.requests import request_errors
 from conformance.validate import Validator
 
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 FAST = settings(
     max_examples=4,
     database=None,
@@ -34,15 +34,7 @@ def spec() -> Spec:
 
 
 def _draw(spec: Spec, operation: str) -> list[InvalidRequest]:
-    seen: list[InvalidRequest] = []
-
-    @FAST
-    @given(invalid_requests(spec, operation))
-    def collect(bad: InvalidRequest) -> None:
-        seen.append(bad)
-
-    collect()
-    return seen
+    return support.draw(invalid_requests(spec, operation), 4, FAST)
 
 
 def test_every_operation_with_a_body_has_invalid_requests_that_are_rejected_as_announced(

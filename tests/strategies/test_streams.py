@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import support
+from hypothesis import HealthCheck, settings
+from support import SPECS
 
 from conformance import sse
 from conformance.spec import Spec, load_spec
 from conformance.strategies import streams
 from conformance.validate import Validator
 
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 FAST = settings(
     max_examples=8,
     database=None,
@@ -33,15 +33,7 @@ def spec(request: pytest.FixtureRequest) -> Spec:
 
 
 def _draw(spec: Spec, op: str) -> list[tuple[sse.Event, ...]]:
-    out: list[tuple[sse.Event, ...]] = []
-
-    @FAST
-    @given(streams(spec, op))
-    def collect(events: tuple[sse.Event, ...]) -> None:
-        out.append(events)
-
-    collect()
-    return out
+    return support.draw(streams(spec, op), 8, FAST)
 
 
 def test_every_streaming_operation_streams_valid_events(spec: Spec) -> None:

@@ -9,11 +9,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from support import SPECS
 
 from conformance.spec import load_spec
 from conformance.validate import Validator, Violation
-
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 
 
 @pytest.fixture(scope="module")

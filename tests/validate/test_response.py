@@ -8,11 +8,10 @@ from textwrap import dedent
 from typing import Any
 
 import pytest
+from support import SPECS
 
 from conformance.spec import load_spec
 from conformance.validate import Validator, Violation
-
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 
 MODEL = {"id": "gpt-4o", "object": "model", "created": 1_715_367_049, "owned_by": "system"}
 

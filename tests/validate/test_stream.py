@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support import SPECS
 
 from conformance import sse
 from conformance.spec import load_spec
 from conformance.validate import Validator
-
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 
 CHAT = "createChatCompletion"
 RUN = "createRun"
