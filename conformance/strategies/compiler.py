@@ -182,18 +182,18 @@ class Compiler:
         parent: dict[str, Any] | None,
     ) -> st.SearchStrategy[Any]:
         base = {k: v for k, v in schema.items() if k not in (key, DISCRIMINATOR)}
-        branches = list(schema[key])
+        every = list(schema[key])
+        chosen = list(enumerate(every))
         if minimal:
-            nulls = [b for b in branches if isinstance(b, dict) and b.get("type") == "null"]
-            branches = nulls or branches[:1]
+            nulls = [(i, b) for i, b in chosen if isinstance(b, dict) and b.get("type") == "null"]
+            chosen = nulls or chosen[:1]
         options = []
-        for index, branch in enumerate(branches):
-            merged: Any = merge([base, flatten(self.schemas, branch)]) if base else branch
-            if base and not isinstance(flatten(self.schemas, branch), dict):
-                merged = branch
+        for index, branch in chosen:
+            flat = flatten(self.schemas, branch) if base else branch
+            merged = merge([base, flat]) if base and isinstance(flat, dict) else branch
             option = self.compile(merged, minimal=minimal, name=name, parent=parent)
-            if key == "oneOf" and len(branches) > 1:
-                others = [self.is_valid_for(b) for i, b in enumerate(branches) if i != index]
+            if key == "oneOf" and len(every) > 1:  # exclusive: against every other branch
+                others = [self.is_valid_for(b) for i, b in enumerate(every) if i != index]
                 option = option.filter(_matches_none(others))
             options.append(option)
         return st.one_of(options) if options else st.nothing()
