@@ -59,6 +59,7 @@ class Validator:
         self.strict = strict
         self.requests = Engine(schema_set(spec, "request"))
         self.responses = Engine(schema_set(spec, "response"))
+        self._shapes: dict[tuple[int, str | None], Shape] = {}
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ class Validator:
                 if param.location == "path"
                 else sources[param.location]
             )
-            shape = Shape(self.requests.schemas, self._converted(self.requests, param.schema))
+            shape = self._shape(self.requests, param.schema)
             value = deserialize(param, shape, source) if source is not MISSING else MISSING
             where = f"request.{param.location}"
             if value is MISSING:
@@ -180,8 +181,15 @@ class Validator:
         out += self._request_body(op, headers, body, content_type)
         return out
 
-    def _converted(self, engine: Engine, location: str | None) -> Any:
-        return engine.schemas.resolve(engine.schemas.ref(location)) if location else {}
+    def _shape(self, engine: Engine, location: str | None) -> Shape:
+        """What the schema at a location expects (types, items, properties), built once."""
+        key = (id(engine), location)
+        shape = self._shapes.get(key)
+        if shape is None:
+            schemas = engine.schemas
+            shape = Shape(schemas, schemas.resolve(schemas.ref(location)) if location else {})
+            self._shapes[key] = shape
+        return shape
 
     def _request_body(
         self, op: Operation, headers: dict[str, str], body: Any, content_type: str | None
@@ -243,7 +251,7 @@ class Validator:
                     else body
                 )
             elif kind in ("multipart", "form"):
-                shape = Shape(engine.schemas, self._converted(engine, media.schema))
+                shape = self._shape(engine, media.schema)
                 if isinstance(body, Mapping):
                     fields: list[tuple[str, bytes | str, str | None]] = [
                         (k, v if isinstance(v, (bytes, str)) else json.dumps(v), None)
@@ -313,9 +321,7 @@ class Validator:
                     )
                 continue
             if header.schema:
-                shape = Shape(
-                    self.responses.schemas, self._converted(self.responses, header.schema)
-                )
+                shape = self._shape(self.responses, header.schema)
                 parsed = deserialize(header, shape, headers)
                 out += self.responses.check(
                     header.schema,
