@@ -15,10 +15,10 @@ import string
 from typing import Any
 
 import hypothesis.strategies as st
-import jsonschema_rs
 from hypothesis.errors import InvalidArgument
 
 from ..schema import DISCRIMINATOR, SchemaSet
+from ..validate.engine import engine_for
 from .hints import hint_for
 from .merge import ALSO, flatten, merge
 from .profiles import Profile
@@ -78,7 +78,6 @@ class Compiler:
         self.profile = profile
         self._cache: dict[tuple[str, int, bool], st.SearchStrategy[Any]] = {}
         self._stack: list[str] = []
-        self._registry: Any = None
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -402,11 +401,7 @@ class Compiler:
 
     def is_valid_for(self, schema: Any) -> Any:
         """An ``is_valid`` for an arbitrary converted schema node (refs resolved in the set)."""
-        if self._registry is None:
-            self._registry = jsonschema_rs.Registry(
-                [(self.schemas.uri, self.schemas.document(False))]
-            )
-        return jsonschema_rs.Draft202012Validator(schema, registry=self._registry).is_valid
+        return engine_for(self.schemas).compile_schema(schema).is_valid
 
 
 def _matches_none(validators: list[Any]) -> Any:

@@ -16,6 +16,7 @@ from ..spec import Operation, Spec
 from ..spec.refs import escape
 from ..validate import Violation
 from ..validate.body import media_kind
+from ..validate.shape import json_type
 from .cases import RequestCase
 from .context import Context, context
 from .merge import flatten
@@ -184,15 +185,8 @@ def _value_mutations(
 
 
 def _fits(value: Any, kind: str) -> bool:
-    return {
-        "string": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-        "null": value is None,
-        "array": isinstance(value, list),
-        "object": isinstance(value, dict),
-    }.get(kind, False)
+    found = json_type(value)
+    return found == kind or (kind == "number" and found == "integer")
 
 
 def mutations(ctx: Context, op: Operation, media: str | None) -> list[Mutation]:

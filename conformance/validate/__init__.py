@@ -5,8 +5,8 @@
 []
 """
 
-from .engine import Engine
+from .engine import Engine, engine_for
 from .validator import NOBODY, Validator
 from .violation import ERROR, WARNING, Violation
 
-__all__ = ["ERROR", "NOBODY", "WARNING", "Engine", "Validator", "Violation"]
+__all__ = ["ERROR", "NOBODY", "WARNING", "Engine", "Validator", "Violation", "engine_for"]

@@ -11,6 +11,7 @@ strict mode).
 from __future__ import annotations
 
 import copy
+import weakref
 from typing import Any
 
 import jsonschema_rs
@@ -19,7 +20,7 @@ from ..schema import DISCRIMINATOR, SchemaSet
 from ..spec.refs import escape, pointer_get, split_location
 from .violation import ERROR, WARNING, Violation
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "engine_for"]
 
 _MAX_MESSAGE = 240
 
@@ -91,6 +92,10 @@ class Engine:
             validator = jsonschema_rs.Draft202012Validator(schema, registry=registry)
             self._compiled[key] = validator
         return validator
+
+    def compile_schema(self, schema: Any) -> Any:
+        """A jsonschema-rs validator for any converted schema node (its refs resolve in the set)."""
+        return jsonschema_rs.Draft202012Validator(schema, registry=self._current_registry())
 
     def validator(self, location: str, strict: bool = False) -> Any:
         """The compiled validator for a spec schema location."""
@@ -333,3 +338,16 @@ class Engine:
         except KeyError:
             return True
         return isinstance(values, list) and len([v for v in values if v is not None]) == 1
+
+
+_ENGINES: weakref.WeakKeyDictionary[SchemaSet, Engine] = weakref.WeakKeyDictionary()
+
+
+def engine_for(schemas: SchemaSet) -> Engine:
+    """The (cached) engine of a schema set: one registry and one compile cache per set.
+
+    >>> engine_for(schema_set(spec, "response")).validator(location)  # doctest: +SKIP
+    """
+    if schemas not in _ENGINES:
+        _ENGINES[schemas] = Engine(schemas)
+    return _ENGINES[schemas]

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..schema import SchemaSet
 
-__all__ = ["Shape", "coerce"]
+__all__ = ["Shape", "coerce", "json_type"]
 
 _INT = re.compile(r"-?\d+")
 _NUM = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -50,7 +50,7 @@ class Shape:
             elif isinstance(kind, list):
                 found.update(k for k in kind if isinstance(k, str))
             for value in [*(part.get("enum") or []), *([part["const"]] if "const" in part else [])]:
-                found.add(_json_type(value))
+                found.add(json_type(value))
         return found
 
     def items(self) -> Any:
@@ -73,7 +73,12 @@ class Shape:
         return any(part.get("format") == "binary" for part in self.parts)
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a value (``integer`` for whole ints, not ``number``).
+
+    >>> json_type(True), json_type(2), json_type(2.5)
+    ('boolean', 'integer', 'number')
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -21,7 +21,7 @@ from .body import (
     media_kind,
     parse_multipart,
 )
-from .engine import Engine
+from .engine import Engine, engine_for
 from .params import MISSING, deserialize
 from .shape import Shape
 from .stream import check_stream
@@ -57,8 +57,8 @@ class Validator:
     def __init__(self, spec: Spec, *, strict: bool = False) -> None:
         self.spec = spec
         self.strict = strict
-        self.requests = Engine(schema_set(spec, "request"))
-        self.responses = Engine(schema_set(spec, "response"))
+        self.requests = engine_for(schema_set(spec, "request"))
+        self.responses = engine_for(schema_set(spec, "response"))
         self._shapes: dict[tuple[int, str | None], Shape] = {}
 
     # -- bookkeeping ---------------------------------------------------------------------------
