@@ -99,9 +99,8 @@ def mutate(instance: Any, rng: random.Random) -> Any:
             path = rng.choice([p for p in objects if _get(value, p)])
             del _get(value, path)[rng.choice(list(_get(value, path)))]
         elif kind == "insert" and objects:
-            _get(value, rng.choice(objects))[f"undeclared_{rng.randint(0, 9)}"] = rng.choice(
-                ODD_VALUES
-            )
+            odd = copy.deepcopy(rng.choice(ODD_VALUES))  # never share the module's constants
+            _get(value, rng.choice(objects))[f"undeclared_{rng.randint(0, 9)}"] = odd
         else:
             path = rng.choice(paths)
             old = _get(value, path)
