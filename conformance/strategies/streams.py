@@ -28,7 +28,7 @@ from .hints import MODELS, WORDS
 from .profiles import Profile
 from .responses import stream_events
 
-__all__ = ["streams"]
+__all__ = ["chat_stream", "streams"]
 
 Events = tuple[sse.Event, ...]
 _TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=10, max_size=16)
@@ -47,7 +47,9 @@ def _data(value: Any, event: str | None = None) -> sse.Event:
 
 
 @st.composite
-def _chat(draw: st.DrawFn) -> Events:
+def _chat(
+    draw: st.DrawFn, n: int | None = None, usage: bool | None = None, tools: bool = True
+) -> Events:
     base = {
         "id": "chatcmpl-" + draw(_TOKEN),
         "object": "chat.completion.chunk",
@@ -55,10 +57,10 @@ def _chat(draw: st.DrawFn) -> Events:
         "model": draw(st.sampled_from(MODELS)),
         "system_fingerprint": "fp_" + draw(_TOKEN)[:10],
     }
-    usage_chunk = draw(st.booleans())
+    usage_chunk = draw(st.booleans()) if usage is None else usage
     if usage_chunk:
         base["usage"] = None
-    n = draw(st.integers(1, 2))
+    n = draw(st.integers(1, 2)) if n is None else n
     chunks: list[dict[str, Any]] = []
 
     def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
@@ -72,7 +74,7 @@ def _chat(draw: st.DrawFn) -> Events:
     completion_tokens = 0
     for index in range(n):
         chunks.append(chunk(index, {"role": "assistant", "content": ""}))
-        if draw(st.booleans()):  # a tool call, its arguments streamed in pieces
+        if tools and draw(st.booleans()):  # a tool call, its arguments streamed in pieces
             args = json.dumps({"location": draw(st.sampled_from(["Paris", "Tokyo", "Lima"]))})
             cut = draw(st.integers(1, len(args) - 1))
             call = {
@@ -96,12 +98,12 @@ def _chat(draw: st.DrawFn) -> Events:
         chunks.append(chunk(index, {}, finish))
     if usage_chunk:
         prompt = draw(st.integers(1, 500))
-        usage = {
+        totals = {
             "prompt_tokens": prompt,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt + completion_tokens,
         }
-        chunks.append({**base, "choices": [], "usage": usage})
+        chunks.append({**base, "choices": [], "usage": totals})
     return (*[_data(c) for c in chunks], sse.Event(data="[DONE]"))
 
 
@@ -248,6 +250,18 @@ def _run(ctx: Context, with_thread: bool) -> st.SearchStrategy[Events]:
         )
 
     return build()
+
+
+def chat_stream(
+    *, n: int | None = None, usage: bool | None = None, tools: bool = True
+) -> st.SearchStrategy[Events]:
+    """A realistic chat/completions stream for ``n`` choices, with or without the usage chunk
+    (``stream_options.include_usage``) and tool calls; unset knobs vary.
+
+    >>> chat_stream(n=2, usage=True, tools=False).example()[-1].data  # doctest: +SKIP
+    '[DONE]'
+    """
+    return _chat(n, usage, tools)
 
 
 def streams(

@@ -1,0 +1,232 @@
+"""Generate the answer to a valid request: status, media type, body or stream, state applied."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import sse
+from ..spec import Operation, Response
+from ..strategies.responses import concrete_status, responses
+from ..strategies.streams import chat_stream, streams
+from ..validate.body import media_kind
+from .apierror import error_response
+from .draw import draw
+from .fit import fit_body, fit_events, request_fields
+from .message import MockRequest, MockResponse
+
+if TYPE_CHECKING:
+    from .core import Mock
+
+__all__ = ["Call", "answer"]
+
+_SSE_HEADERS = {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+}
+
+
+@dataclass
+class Call:
+    """What the mock knows about one valid request while it answers it."""
+
+    request: MockRequest
+    op: Operation
+    params: dict[str, str]
+    body: Any  # decoded JSON, or form fields (files under "__files__"), or None
+    seed: str  # this request's seed: picks the variant
+    profile: str
+    base_seed: str = "0"  # the mock's (or the request's x-conformance-seed) seed
+
+
+def _documented(op: Operation, status: int | None) -> tuple[int, Response | None]:
+    if status is not None:
+        return status, op.response_for(status)
+    keys = sorted((k for k in op.responses if k[0] == "2"), key=lambda k: (not k.isdigit(), k))
+    key = keys[0] if keys else next(iter(op.responses), None)
+    if key is None:
+        return 200, None
+    return concrete_status(op, key), op.responses[key]
+
+
+def _wants_stream(op: Operation, body: Any, status: int) -> bool:
+    if op.stream_for(status) is None or not isinstance(body, dict):
+        return False
+    flag = body.get("stream")
+    return flag is True or flag == "true"
+
+
+def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> MockResponse:
+    """The response to a valid request (what ``Mock.handle`` sends before faults)."""
+    op = call.op
+    resources = mock.resources
+    route = resources.route(op) if resources is not None else None
+    if resources is not None and route is not None:
+        missing = resources.missing(route, call.params)
+        if missing is not None:
+            return error_response(404, missing[0], param=missing[1])
+    code, documented = _documented(op, status)
+    if documented is None:
+        if code >= 400:
+            return error_response(code, f"{code} for {op.operation_id}, as requested.")
+        return error_response(
+            400,
+            f"status {code} is not documented for {op.operation_id} "
+            f"(documented: {', '.join(op.responses) or 'none'})",
+            param="x-conformance-status",
+        )
+    if _wants_stream(op, call.body, code):
+        return _stream(mock, call, code)
+    media = _media(documented)
+    if media is None:
+        return MockResponse(code, {}, ())
+    if media_kind(media) != "json":
+        return _binary(mock, call, code, media)
+    case: Any = mock.pool.take(
+        ("response", op.operation_id, code, media, call.profile),
+        lambda: responses(mock.spec, op, status=code, media_type=media, profile=call.profile),
+        call.base_seed,
+        call.seed,
+    )
+    location = documented.content[media].schema
+    validator = mock.validator.responses.validator(location, True) if location else None
+
+    def ok(value: Any) -> bool:
+        return validator is None or bool(validator.is_valid(value))
+
+    fields = request_fields(call.body)
+    body = call.body if isinstance(call.body, dict) else {}
+    item = route.item if route is not None else _last_param(op)
+    fitted = fit_body(
+        case.body,
+        fields=fields,
+        path_params=call.params,
+        item=item,
+        ok=ok,
+        n=body.get("n") if isinstance(body.get("n"), int) else None,
+        tools=bool(body.get("tools") or body.get("functions")) if "messages" in body else None,
+    )
+    if resources is not None and route is not None and code < 300:
+        query = dict(call.request.query_pairs)
+        fitted = resources.apply(op, route, call.params, query, call.body, fitted, ok)
+    elif resources is not None and code < 300:
+        resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
+    headers = {"content-type": media, **case.headers}
+    return MockResponse(code, headers, (json.dumps(fitted).encode(),))
+
+
+def _last_param(op: Operation) -> str | None:
+    names = op.path_names()
+    return names[-1] if names and op.path.endswith("}") else None
+
+
+def _media(response: Response) -> str | None:
+    medias = list(response.content)
+    if not medias:
+        return None
+    return next((m for m in medias if media_kind(m) == "json"), medias[0])
+
+
+def _binary(mock: Mock, call: Call, code: int, media: str) -> MockResponse:
+    resources = mock.resources
+    route = resources.route(call.op) if resources is not None else None
+    if resources is not None and route is not None and route.kind == "content" and route.item:
+        content = resources.store.contents.get(call.params.get(route.item, ""))
+        if content is not None:
+            return MockResponse(code, {"content-type": media}, (content,))
+    case: Any = mock.pool.take(
+        ("response", call.op.operation_id, code, media, call.profile),
+        lambda: responses(mock.spec, call.op, status=code, media_type=media, profile=call.profile),
+        call.base_seed,
+        call.seed,
+    )
+    return MockResponse(code, {"content-type": media, **case.headers}, (case.content(),))
+
+
+def _stream(mock: Mock, call: Call, code: int) -> MockResponse:
+    op, body = call.op, call.body
+    options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
+    if op.operation_id == "createChatCompletion":
+        n = body.get("n") if isinstance(body.get("n"), int) else 1
+        usage = bool(options.get("include_usage"))
+        tools = bool(body.get("tools"))
+        events = mock.pool.take(
+            ("chat-stream", n, usage, tools),
+            lambda: chat_stream(n=n, usage=usage, tools=tools),
+            call.base_seed,
+            call.seed,
+        )
+    else:
+        try:
+            events = mock.pool.take(
+                ("stream", op.operation_id, call.profile),
+                lambda: streams(mock.spec, op, profile=call.profile),
+                call.base_seed,
+                call.seed,
+            )
+        except ValueError:
+            media = op.stream_for(code)
+            assert media is not None
+            case: Any = draw(
+                responses(
+                    mock.spec, op, status=code, media_type=media.media_type, profile=call.profile
+                ),
+                call.seed,
+            )
+            events = case.events
+    fitted = fit_events(events, fields=request_fields(body), path_params=call.params)
+    if fitted is not events and not _stream_errors(mock, op, fitted, code):
+        events = fitted
+    resources = mock.resources
+    if resources is not None and (
+        resources.stores(op, body) or op.operation_id not in resources.store_defaults
+    ):
+        for event in events:
+            data = _json(event.data)
+            if isinstance(data, dict):
+                for obj in (data, data.get("response"), data.get("data")):
+                    resources.observe(obj, lambda parent, id: _parent(mock, call, parent, id))
+    chunks = tuple(sse.encode(e.data, event=e.event).encode() for e in events)
+    return MockResponse(code, dict(_SSE_HEADERS), chunks, stream=True)
+
+
+def _stream_errors(mock: Mock, op: Operation, events: Any, code: int) -> bool:
+    return any(v.is_error for v in mock.validator.stream(op, events, status=code))
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _parent(mock: Mock, call: Call, collection: str, id: str) -> Any:
+    """A stored parent for an object another operation made (the thread of a run)."""
+    creator = next(
+        (
+            mock.spec.operation(op_id)
+            for op_id, route in (mock.resources.routes.items() if mock.resources else ())
+            if route.kind == "create" and route.collection == collection
+        ),
+        None,
+    )
+    if creator is None:
+        return None
+    code, documented = _documented(creator, None)
+    media = _media(documented) if documented else None
+    if media is None or media_kind(media) != "json":
+        return None
+    case: Any = draw(
+        responses(mock.spec, creator, status=code, media_type=media, profile=call.profile),
+        f"{call.seed}:parent",
+    )
+    obj = case.body
+    if isinstance(obj, dict) and "id" in obj:
+        location = documented.content[media].schema if documented else None
+        validator = mock.validator.responses.validator(location, True) if location else None
+        candidate = {**obj, "id": id}
+        if validator is None or validator.is_valid(candidate):
+            return candidate
+    return None

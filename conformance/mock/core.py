@@ -1,0 +1,350 @@
+"""``Mock``: a request in, a response out — routed, validated, generated, remembered.
+
+>>> mock = Mock("../shared/specs/openai-2.3.0.yaml")  # doctest: +SKIP
+>>> mock.handle(MockRequest("GET", "/v1/models", headers={"authorization": "Bearer sk-x"})).status  # doctest: +SKIP
+200
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..spec import Operation, Spec, load_spec
+from ..strategies.profiles import PROFILES
+from ..validate import Validator, Violation
+from ..validate.body import DecodeError, decode_json, media_kind, parse_multipart
+from .answer import Call, answer
+from .apierror import error_response
+from .faults import Fault, apply_faults, parse_faults
+from .log import Record, RequestLog
+from .message import MockRequest, MockResponse
+from .pool import Pool
+from .resources import Resources
+
+__all__ = ["KNOBS", "Mock", "Override"]
+
+# per-request knobs, as HTTP headers
+KNOBS = {
+    "x-conformance-status": "answer with this documented (or error) status",
+    "x-conformance-profile": "generate with this profile (default, typical, edge)",
+    "x-conformance-seed": "generate with this seed",
+    "x-conformance-faults": "apply these faults (NAME[=VALUE][:RATE],...)",
+}
+_MAX_BODY = 64 * 1024 * 1024
+_JSON_HINT = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+    "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
+    "sent was not valid JSON.)"
+)
+_CODES = {
+    "required": "missing_required_parameter",
+    "type": "invalid_type",
+    "enum": "invalid_value",
+    "const": "invalid_value",
+    "additionalProperties": "unknown_parameter",
+    "unevaluatedProperties": "unknown_parameter",
+}
+Handler = Callable[[MockRequest], Any]
+
+
+@dataclass(frozen=True)
+class Override:
+    """A fixed answer for one operation: a body, a status, headers, latency, or a callable.
+
+    ``handler(request)`` may return a ``MockResponse``, or a JSON body to send with ``status``.
+    """
+
+    operation: str
+    body: Any = None
+    status: int | None = None
+    headers: Mapping[str, str] | None = None
+    latency: float = 0.0
+    handler: Handler | None = None
+
+
+class Mock:
+    """A mock of the API a spec describes.
+
+    ``profile`` and ``seed`` steer generation (same seed + same requests → same answers);
+    ``state`` remembers created objects; ``faults`` (``"rate-limit:0.1,drop:0.05"``) fuzz
+    clients; ``strict`` rejects undeclared request fields; ``auth`` requires credentials when
+    the spec declares security; ``log`` is a JSONL file for the request log.
+
+    >>> mock = Mock(spec, profile="typical", seed=1, faults="rate-limit:0.1")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        spec: Spec | str | Path,
+        *,
+        profile: str = "typical",
+        seed: int | str = 0,
+        state: bool = True,
+        faults: str | Any = None,
+        strict: bool = False,
+        auth: bool = True,
+        base_path: str | None = None,
+        log: str | Path | None = None,
+        max_body: int = _MAX_BODY,
+    ) -> None:
+        self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
+        if profile not in PROFILES:
+            raise InputError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+        self.profile = profile
+        self.seed = seed
+        self.faults: tuple[Fault, ...] = parse_faults(faults)
+        self.validator = Validator(self.spec, strict=strict)
+        self.resources = Resources(self.spec) if state else None
+        self.auth = auth and bool(self.spec.document.get("security"))
+        self.base_path = (self.spec.base_path if base_path is None else base_path).rstrip("/")
+        self.log = RequestLog(log)
+        self.max_body = max_body
+        self.overrides: dict[str, Override] = {}
+        self._seen: Counter[str] = Counter()
+        self._lock = threading.RLock()
+        self._rng = random.Random(f"faults:{seed}")
+        self.pool = Pool()
+
+    # -- control -------------------------------------------------------------------------------
+
+    def override(
+        self,
+        operation: str,
+        *,
+        body: Any = None,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        latency: float = 0.0,
+        handler: Handler | None = None,
+    ) -> Override:
+        """Answer ``operation`` (operationId or ``"METHOD /path"``) as told from now on.
+
+        >>> mock.override("listModels", body={"object": "list", "data": []})  # doctest: +SKIP
+        """
+        op = self.spec.operation(operation)
+        rule = Override(op.operation_id, body, status, headers, latency, handler)
+        self.overrides[op.operation_id] = rule
+        return rule
+
+    def reset(self) -> None:
+        """Forget overrides, state and the in-memory request log."""
+        with self._lock:
+            self.overrides.clear()
+            self.log.clear()
+            self._seen.clear()
+            self.pool.clear()
+            if self.resources is not None:
+                self.resources.store.clear()
+
+    @property
+    def records(self) -> list[Record]:
+        """The request log."""
+        return self.log.records
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def handle(self, request: MockRequest) -> MockResponse:
+        """Answer one request: route, validate, generate (or fetch from state), apply faults.
+
+        >>> mock.handle(MockRequest("POST", "/v1/chat/completions", body=b"{}")).status  # doctest: +SKIP
+        400
+        """
+        started = time.perf_counter()
+        with self._lock:
+            response, notes = self._answer(request)
+            faults = self.faults
+            knob = request.headers.get("x-conformance-faults")
+            if knob:
+                try:
+                    faults = (*faults, *parse_faults(knob))
+                except InputError as exc:
+                    response, faults = (
+                        error_response(400, str(exc), param="x-conformance-faults"),
+                        (),
+                    )
+            if faults and response.operation is not None:
+                response = apply_faults(response, faults, self._rng)
+            response.headers.setdefault("x-request-id", self._request_id(request))
+            self.log.add(
+                Record(
+                    time.time(),
+                    request.method,
+                    request.path,
+                    request.query,
+                    response.operation,
+                    response.status,
+                    response.violations,
+                    response.faults,
+                    (time.perf_counter() - started) * 1000,
+                    tuple(notes),
+                )
+            )
+        return response
+
+    def _request_id(self, request: MockRequest) -> str:
+        return (
+            "req_"
+            + hashlib.sha1(
+                f"{self.seed}:{len(self.log.records)}:{request.method}:{request.path}".encode()
+            ).hexdigest()[:24]
+        )
+
+    def _answer(self, request: MockRequest) -> tuple[MockResponse, list[str]]:
+        notes: list[str] = []
+        path = request.path
+        if self.base_path and not (path == self.base_path or path.startswith(self.base_path + "/")):
+            return self._unknown(request), notes
+        routed = self.spec.match(request.method, path[len(self.base_path) :] or "/")
+        if routed is None:
+            return self._unknown(request), notes
+        op, params = routed
+        if len(request.body) > self.max_body:
+            return error_response(
+                413,
+                f"Request body too large: {len(request.body)} bytes (limit {self.max_body}).",
+                operation=op.operation_id,
+            ), notes
+        if self.auth and not (
+            request.headers.get("authorization") or request.headers.get("api-key")
+        ):
+            return error_response(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                operation=op.operation_id,
+            ), notes
+        violations = tuple(
+            self.validator.request(
+                op,
+                path_params=params,
+                query=request.query,
+                headers=request.headers,
+                body=request.body,
+            )
+        )
+        errors = [v for v in violations if v.is_error]
+        if errors:
+            return self._rejected(op, errors).with_(violations=violations), notes
+        call = self._call(request, op, params)
+        rule = self.overrides.get(op.operation_id)
+        answer = self._overridden(rule, call) if rule is not None else self._generated(call, notes)
+        return answer.with_(operation=op.operation_id, violations=violations), notes
+
+    def _unknown(self, request: MockRequest) -> MockResponse:
+        return error_response(404, f"Invalid URL ({request.method} {request.path})")
+
+    def _rejected(self, op: Operation, errors: list[Violation]) -> MockResponse:
+        first = errors[0]
+        if first.keyword == "decode" and "json" in first.message.lower():
+            return error_response(400, _JSON_HINT, operation=op.operation_id)
+        param = _param(first)
+        code = _CODES.get(first.keyword or "", "invalid_value" if param else None)
+        if code == "missing_required_parameter" and param:
+            message = f"Missing required parameter: '{param}'."
+        elif param:
+            message = f"Invalid '{param}': {first.message}"
+        else:
+            message = first.message
+        more = len(errors) - 1
+        if more:
+            message += f" (and {more} more violation{'s' if more > 1 else ''})"
+        return error_response(400, message, param=param, code=code, operation=op.operation_id)
+
+    def _call(self, request: MockRequest, op: Operation, params: dict[str, str]) -> Call:
+        body: Any = None
+        kind = media_kind(request.content_type.split(";")[0].strip()) if request.body else ""
+        try:
+            if kind == "json":
+                body = decode_json(request.body)
+            elif kind == "multipart":
+                parts = parse_multipart(request.body, request.content_type)
+                body = {n: v.decode("utf-8", "replace") for n, v, f in parts if f is None}
+                body["__files__"] = {n: (f, v) for n, v, f in parts if f is not None}
+        except (DecodeError, ValueError):
+            body = None
+        profile = request.headers.get("x-conformance-profile") or self.profile
+        seed = request.headers.get("x-conformance-seed") or str(self.seed)
+        fingerprint = hashlib.sha256(
+            b"\0".join(
+                [
+                    request.method.encode(),
+                    request.path.encode(),
+                    request.query.encode(),
+                    request.body,
+                ]
+            )
+        ).hexdigest()
+        self._seen[fingerprint] += 1
+        return Call(
+            request,
+            op,
+            params,
+            body,
+            f"{seed}:{fingerprint}:{self._seen[fingerprint]}",
+            profile,
+            seed,
+        )
+
+    def _overridden(self, rule: Override, call: Call) -> MockResponse:
+        if rule.handler is not None:
+            result = rule.handler(call.request)
+            if isinstance(result, MockResponse):
+                return result.with_(delay=result.delay + rule.latency)
+            body = result
+        else:
+            body = rule.body
+        status = rule.status or 200
+        if body is None and rule.status is not None:
+            answer = self._generated(call, [], status=status)
+            return answer.with_(
+                headers={**answer.headers, **(rule.headers or {})},
+                delay=answer.delay + rule.latency,
+            )
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        ctype = "application/octet-stream" if isinstance(body, bytes) else "application/json"
+        return MockResponse(
+            status,
+            {"content-type": ctype, **(rule.headers or {})},
+            (content,),
+            delay=rule.latency,
+        )
+
+    def _generated(self, call: Call, notes: list[str], status: int | None = None) -> MockResponse:
+        knob = call.request.headers.get("x-conformance-status")
+        if status is None and knob:
+            try:
+                status = int(knob)
+            except ValueError:
+                return error_response(
+                    400,
+                    f"x-conformance-status must be an integer, got {knob!r}",
+                    param="x-conformance-status",
+                )
+        return answer(self, call, status, notes)
+
+
+_REQUIRED = re.compile(r"""^["']([^"']+)["'] is a required property""")
+
+
+def _param(violation: Violation) -> str | None:
+    """OpenAI's ``error.param`` for a violation: ``messages[0].role``, ``limit``…"""
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in violation.pointer.split("/")[1:]]
+    if violation.keyword == "required":
+        missing = _REQUIRED.match(violation.message)
+        if missing:
+            tokens.append(missing.group(1))
+    out = ""
+    for token in tokens:
+        out += f"[{token}]" if token.isdigit() else (f".{token}" if out else token)
+    return out or None

@@ -1,0 +1,131 @@
+"""Fit a generated response to the request it answers, without ever making it invalid.
+
+Generated bodies are valid but know nothing of the request. Clients rely on some echoes: the
+``model`` they asked for, ``n`` choices, ids from the path (``thread_id`` of a run), the fields
+they just created an object with (an assistant's ``name``), no tool calls when they sent no
+tools. Each change is kept only if the body still validates (``ok``), so fitting can lose an
+echo but never produce a response the spec forbids.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .. import sse
+
+__all__ = ["fit_body", "fit_events", "request_fields"]
+
+Check = Callable[[Any], bool]
+# request fields that steer the response rather than describe the object
+_STEERING = frozenset({"stream", "stream_options", "n", "response_format", "include", "store"})
+
+
+def request_fields(body: Any) -> dict[str, Any]:
+    """The top-level fields of a decoded request body worth echoing."""
+    if not isinstance(body, Mapping):
+        return {}
+    return {k: v for k, v in body.items() if k not in _STEERING and not isinstance(v, bytes)}
+
+
+def _overlay(obj: dict[str, Any], fields: Mapping[str, Any], ok: Check) -> dict[str, Any]:
+    """``obj`` with each field set when the result still validates (all at once if possible)."""
+    if not fields:
+        return obj
+    merged = {**obj, **fields}
+    if ok(merged):
+        return merged
+    for key, value in fields.items():
+        candidate = {**obj, key: value}
+        if ok(candidate):
+            obj = candidate
+    return obj
+
+
+def fit_body(
+    body: Any,
+    *,
+    fields: Mapping[str, Any],
+    path_params: Mapping[str, str],
+    item: str | None,
+    ok: Check,
+    n: int | None = None,
+    tools: bool | None = None,
+) -> Any:
+    """A JSON response body fitted to the request (ids, echoes, ``n``, tool calls).
+
+    >>> fit_body({"id": "x", "model": "m"}, fields={"model": "gpt-4o"}, path_params={}, item=None, ok=lambda b: True)
+    {'id': 'x', 'model': 'gpt-4o'}
+    """
+    if not isinstance(body, dict):
+        return body
+    ids = {k: v for k, v in path_params.items() if k in body and k != item}
+    if item is not None and item in path_params and "id" in body:
+        ids["id"] = path_params[item]
+    body = _overlay(body, ids, ok)
+    body = _overlay(body, {k: v for k, v in fields.items() if k in body or k == "model"}, ok)
+    body = _overlay(body, {k: v for k, v in fields.items() if k not in body}, ok)
+    if isinstance(body.get("data"), list) and body.get("object") not in (None, "list"):
+        body = _overlay(body, {"object": "list"}, ok)  # list envelopes say "list"
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and (n is not None or tools is not None):
+        fitted = _choices(choices, n or len(choices), tools=bool(tools))
+        candidate = {**body, "choices": fitted}
+        if ok(candidate):
+            body = candidate
+    return body
+
+
+def _choices(choices: list[Any], n: int, *, tools: bool) -> list[Any]:
+    out = []
+    for index in range(n):
+        choice = copy.deepcopy(choices[index % len(choices)])
+        if isinstance(choice, dict):
+            choice["index"] = index
+            message = choice.get("message")
+            if (
+                not tools
+                and isinstance(message, dict)
+                and (message.get("tool_calls") or message.get("function_call"))
+            ):
+                message.pop("tool_calls", None)
+                message.pop("function_call", None)
+                if choice.get("finish_reason") in ("tool_calls", "function_call"):
+                    choice["finish_reason"] = "stop"
+                    if message.get("content") is None:
+                        message["content"] = ""
+        out.append(choice)
+    return out
+
+
+def fit_events(
+    events: tuple[sse.Event, ...],
+    *,
+    fields: Mapping[str, Any],
+    path_params: Mapping[str, str],
+) -> tuple[sse.Event, ...]:
+    """Stream events with the request's ``model`` and the path's ids in every object they carry.
+
+    The caller validates the whole stream afterwards and keeps the unfitted one if it fails.
+    """
+    changes = {k: v for k, v in path_params.items()}
+    if isinstance(fields.get("model"), str):
+        changes["model"] = fields["model"]
+    if not changes:
+        return events
+    out = []
+    for event in events:
+        try:
+            data = json.loads(event.data)
+        except ValueError:
+            out.append(event)
+            continue
+        if isinstance(data, dict):
+            for target in (data, data.get("response"), data.get("data")):
+                if isinstance(target, dict):
+                    target.update({k: v for k, v in changes.items() if k in target})
+            event = sse.Event(data=json.dumps(data), event=event.event, id=event.id)
+        out.append(event)
+    return tuple(out)

@@ -1,0 +1,71 @@
+"""Generated answers, drawn once and reused: a bounded pool of variants per kind of answer.
+
+Drawing a chat completion from its strategy costs milliseconds; serving one must not. For each
+kind of answer (operation, status, media type, profile, stream knobs) and each seed, the pool
+holds up to ``size`` variants, each drawn on first use from its own seed. A request picks its
+variant from its own seed, so answers stay deterministic for a seed and a request sequence and
+vary across requests, while a warm mock serves from memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import zlib
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import hypothesis.strategies as st
+
+from ..strategies.cases import ResponseCase
+from .draw import draw
+
+__all__ = ["Pool"]
+
+
+class Pool:
+    """Variants of generated values by key; thawed copies are safe to change.
+
+    >>> pool = Pool(size=4)
+    >>> pool.take(("n",), lambda: st.integers(0, 9), "seed", "request-1") in range(10)
+    True
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._cache: dict[tuple[Hashable, ...], tuple[Any, str | None]] = {}
+
+    def take(
+        self,
+        key: tuple[Hashable, ...],
+        build: Callable[[], st.SearchStrategy[Any]],
+        base_seed: str,
+        seed: str,
+    ) -> Any:
+        """The variant of ``key`` that ``seed`` picks, drawn from ``build()`` on first use."""
+        variant = zlib.crc32(seed.encode()) % self.size
+        slot = (key, base_seed, variant)
+        frozen = self._cache.get(slot)
+        if frozen is None:
+            value = draw(build(), f"{base_seed}:{key}:{variant}")
+            frozen = self._cache[slot] = _freeze(value)
+        return _thaw(frozen)
+
+    def clear(self) -> None:
+        """Drop every variant."""
+        self._cache.clear()
+
+
+def _freeze(value: Any) -> tuple[Any, str | None]:
+    body = value.body if isinstance(value, ResponseCase) else value
+    if isinstance(body, (dict, list)):
+        return value, json.dumps(body)
+    return value, None
+
+
+def _thaw(frozen: tuple[Any, str | None]) -> Any:
+    value, text = frozen
+    if text is None:
+        return value
+    body = json.loads(text)
+    return dataclasses.replace(value, body=body) if isinstance(value, ResponseCase) else body

@@ -1,0 +1,290 @@
+"""The mock's state machine: what each stateful operation does with the ``Store``.
+
+``Resources`` decides whether a request's objects exist (an OpenAI-style 404 when not) and
+turns a generated body into the one the state implies: a created object is stored (with the
+uploaded bytes), a retrieve returns what was stored, a list pages through the collection, an
+update merges the request, a delete removes, an action (``cancel``) changes the stored status.
+Every body it builds is checked by ``ok`` and falls back to the generated one if invalid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..spec import Operation, Spec
+from .fit import Check, request_fields
+from .state import Route, Store, _properties, routes
+
+__all__ = ["Resources"]
+
+_PARAM = re.compile(r"\{([^}]+)\}")
+_FINAL_STATUS = {
+    "cancel": ("cancelled", "cancelling"),
+    "complete": ("completed",),
+    "archive": ("archived",),
+}
+
+
+def _names(template: str) -> list[str]:
+    return _PARAM.findall(template)
+
+
+def _noun(collection: str) -> str:
+    last = collection.rstrip("/").rsplit("/", 1)[-1]
+    word = last[:-1] if last.endswith("s") else last
+    return word.replace("_", " ")
+
+
+class Resources:
+    """Stateful behaviour of a spec's collections (see ``conformance.mock.state``)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.routes = routes(spec)
+        self.store = Store()
+        self.kinds: dict[str, str] = {}  # object type ("thread.run") -> collection
+        self.store_defaults: dict[str, bool] = {}  # operationId -> default of its ``store`` flag
+        for op in spec.operations:
+            route = self.routes.get(op.operation_id)
+            if route is not None and route.kind == "create":
+                for kind in self._object_kinds(op):
+                    self.kinds.setdefault(kind, route.collection)
+                default = self._store_default(op)
+                if default is not None:
+                    self.store_defaults[op.operation_id] = default
+
+    def _object_kinds(self, op: Operation) -> list[str]:
+        response = next((r for s, r in op.responses.items() if s.startswith("2")), None)
+        media = next(iter(response.content.values()), None) if response else None
+        if media is None or media.schema is None:
+            return []
+        prop = _properties(self.spec, media.schema).get("object")
+        if not isinstance(prop, dict):
+            return []
+        values = prop.get("enum") or ([prop["const"]] if "const" in prop else [])
+        return [v for v in values if isinstance(v, str)]
+
+    def _store_default(self, op: Operation) -> bool | None:
+        body = op.request_body
+        media = next(iter(body.content.values()), None) if body else None
+        if media is None or media.schema is None:
+            return None
+        prop = _properties(self.spec, media.schema).get("store")
+        if not isinstance(prop, dict):
+            return None
+        return bool(prop.get("default", False))
+
+    def route(self, op: Operation) -> Route | None:
+        """The state role of an operation, if it has one."""
+        return self.routes.get(op.operation_id)
+
+    def key(self, collection: str, params: Mapping[str, str]) -> tuple[str, ...] | None:
+        """The parent ids of a collection from path parameters (None when one is unknown)."""
+        names = _names(collection)
+        if any(n not in params for n in names):
+            return None
+        return tuple(str(params[n]) for n in names)
+
+    def missing(self, route: Route, params: Mapping[str, str]) -> tuple[str, str] | None:
+        """``(message, param)`` of an OpenAI-style 404 when a named object does not exist."""
+        checks = list(route.parents)
+        if route.item is not None and route.kind != "create":
+            checks.append((route.collection, route.item))
+        for collection, name in checks:
+            key = self.key(collection, params)
+            if key is not None and not self.store.exists(collection, key, params[name]):
+                return f"No {_noun(collection)} found with id '{params[name]}'.", name
+        return None
+
+    def stores(self, op: Operation, body: Any) -> bool:
+        """Whether a create request asks to be stored (``store`` flag, with its default)."""
+        default = self.store_defaults.get(op.operation_id)
+        if default is None:
+            return True
+        flag = body.get("store") if isinstance(body, Mapping) else None
+        return bool(default if flag is None else flag)
+
+    # -- bodies --------------------------------------------------------------------------------
+
+    def apply(
+        self,
+        op: Operation,
+        route: Route,
+        params: Mapping[str, str],
+        query: Mapping[str, str],
+        request: Any,
+        generated: Any,
+        ok: Check,
+    ) -> Any:
+        """The body the state implies for a request, given a generated valid one."""
+        key = self.key(route.collection, params)
+        if key is None or not isinstance(generated, dict):
+            return generated
+        item = params.get(route.item) if route.item else None
+        stored = self.store.get(route.collection, key, item) if item is not None else None
+        if route.kind == "create":
+            return self._create(op, route, key, request, generated, ok)
+        if route.kind == "retrieve" and stored is not None:
+            return stored
+        if route.kind == "update" and stored is not None:
+            merged = self._merge(stored, request_fields(request), ok)
+            return self.store.put(route.collection, key, merged)
+        if route.kind == "delete" and item is not None:
+            self.store.delete(route.collection, key, item)
+            return _set(generated, {"id": item, "deleted": True}, ok)
+        if route.kind == "list":
+            return self._list(route.collection, key, query, generated, ok)
+        if route.kind == "action" and stored is not None:
+            return self._act(route, key, params, request, stored, generated, ok)
+        return generated
+
+    def _create(
+        self,
+        op: Operation,
+        route: Route,
+        key: tuple[str, ...],
+        request: Any,
+        generated: dict[str, Any],
+        ok: Check,
+    ) -> Any:
+        if "id" not in generated:
+            return generated
+        obj = dict(generated)
+        named = (
+            request.get(f"{_noun(route.collection).replace(' ', '_')}_id")
+            if isinstance(request, Mapping)
+            else None
+        )
+        if isinstance(named, str):  # POST /vector_stores/{id}/files {"file_id": …} → id = file_id
+            obj = _set(obj, {"id": named}, ok)
+        base, suffix = str(obj["id"]), 1
+        while self.store.exists(route.collection, key, str(obj["id"])) and str(obj["id"]) != named:
+            obj = _set(obj, {"id": f"{base}{suffix}"}, ok)
+            suffix += 1
+        if isinstance(obj.get("created_at"), int):
+            obj = _set(obj, {"created_at": self.store.tick()}, ok)
+        files = request.get("__files__") if isinstance(request, Mapping) else None
+        if files:
+            filename, content = next(iter(files.values()))
+            obj = _set(obj, {"filename": filename, "bytes": len(content)}, ok)
+            self.store.contents[str(obj["id"])] = content
+        if self.stores(op, request):
+            self.store.put(route.collection, key, obj)
+        return obj
+
+    def _merge(self, stored: dict[str, Any], fields: Mapping[str, Any], ok: Check) -> Any:
+        merged = {**stored, **fields}
+        if ok(merged):
+            return merged
+        for name, value in fields.items():
+            stored = _set(stored, {name: value}, ok)
+        return stored
+
+    def _list(
+        self,
+        collection: str,
+        key: tuple[str, ...],
+        query: Mapping[str, str],
+        generated: dict[str, Any],
+        ok: Check,
+    ) -> Any:
+        if not isinstance(generated.get("data"), list):
+            return generated
+        try:
+            limit = max(1, int(query.get("limit", 20)))
+        except ValueError:
+            limit = 20
+        page = self.store.page(
+            collection,
+            key,
+            limit=limit,
+            order=query.get("order", "desc"),
+            after=query.get("after"),
+            before=query.get("before"),
+        )
+        body = {**generated, "data": page.data}
+        for name, value in (
+            ("has_more", page.has_more),
+            ("first_id", page.first_id),
+            ("last_id", page.last_id),
+        ):
+            if name in generated or name in ("has_more",):
+                body[name] = value
+        if ok(body):
+            return body
+        body = {**generated, "data": page.data}
+        return body if ok(body) else generated
+
+    def _act(
+        self,
+        route: Route,
+        key: tuple[str, ...],
+        params: Mapping[str, str],
+        request: Any,
+        stored: dict[str, Any],
+        generated: dict[str, Any],
+        ok: Check,
+    ) -> Any:
+        if route.verb == "parts" and isinstance(request, Mapping):
+            files = request.get("__files__") or {}
+            if files and "id" in generated:
+                self.store.contents[str(generated["id"])] = next(iter(files.values()))[1]
+            return generated
+        if route.verb == "complete" and isinstance(generated.get("file"), dict):
+            self._complete_upload(request, generated, ok)
+        if generated.get("object") != stored.get("object"):
+            return generated
+        result = dict(stored)
+        for status in _FINAL_STATUS.get(route.verb or "", (generated.get("status"),)):
+            if status is not None and ok({**result, "status": status}):
+                result["status"] = status
+                break
+        if route.verb == "complete" and "file" in generated:
+            result = _set(result, {"file": generated["file"]}, ok)
+        return self.store.put(route.collection, key, result)
+
+    def _complete_upload(self, request: Any, generated: dict[str, Any], ok: Check) -> None:
+        """``POST /uploads/{id}/complete``: the parts, in the order given, become a file."""
+        file = generated["file"]
+        if "/files" not in self.kinds.values() or not isinstance(file.get("id"), str):
+            return
+        parts = request.get("part_ids") if isinstance(request, Mapping) else None
+        content = b"".join(self.store.contents.get(str(p), b"") for p in parts or ())
+        self.store.contents[file["id"]] = content
+        self.store.put("/files", (), file)
+
+    def observe(self, obj: Any, make_parent: Callable[[str, str], Any] | None = None) -> None:
+        """Remember an object another operation produced (a run from createThreadAndRun)."""
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+            return
+        collection = self.kinds.get(str(obj.get("object")))
+        if collection is None:
+            return
+        key = self.key(collection, {k: v for k, v in obj.items() if isinstance(v, str)})
+        if key is None:
+            return
+        if make_parent is not None:
+            for parent, name in _parents_of(collection, self.kinds):
+                parent_key = self.key(parent, obj)
+                if parent_key is not None and not self.store.exists(parent, parent_key, obj[name]):
+                    made = make_parent(parent, obj[name])
+                    if isinstance(made, dict):
+                        self.store.put(parent, parent_key, made)
+        self.store.put(collection, key, obj)
+
+
+def _parents_of(collection: str, kinds: Mapping[str, str]) -> list[tuple[str, str]]:
+    out = []
+    known = set(kinds.values())
+    for name in _names(collection):
+        prefix = collection.split("{" + name + "}", 1)[0].rstrip("/")
+        if prefix in known:
+            out.append((prefix, name))
+    return out
+
+
+def _set(obj: dict[str, Any], changes: Mapping[str, Any], ok: Check) -> dict[str, Any]:
+    candidate = {**obj, **changes}
+    return candidate if ok(candidate) else obj

@@ -1,0 +1,236 @@
+"""What the mock remembers: objects created through the API, derived from the spec's paths.
+
+No resource is written by hand. A path ``C`` is a *collection* when the spec has ``POST C``
+answering an object with an ``id`` and paths below ``C/{param}``; then
+
+- ``POST C`` creates (``create``), ``GET C`` lists (``list``),
+- ``GET``/``POST``/``DELETE C/{id}`` retrieve, update and delete (``retrieve``/``update``/``delete``),
+- ``GET C/{id}/content`` returns what was uploaded (``content``),
+- ``POST C/{id}/verb`` acts on the object (``action``: cancel, complete, submit_tool_outputs…),
+- anything below ``C/{id}`` requires the object to exist (``parents``).
+
+OpenAI's files, uploads, assistants, threads, messages, runs, vector stores (and their files
+and file batches), batches, fine-tuning jobs, stored chat completions and responses all come
+out of these rules; so do the collections of any other REST-shaped spec.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..spec import Operation, Spec
+
+__all__ = ["Page", "Route", "Store", "routes"]
+
+_FIRST_CREATED_AT = 1_742_600_000  # 2025-03-22, the date of OpenAI's spec 2.3.0
+
+
+@dataclass(frozen=True)
+class Route:
+    """What one operation does to the store."""
+
+    kind: str  # create | list | retrieve | update | delete | content | action
+    collection: str  # collection path template, e.g. "/threads/{thread_id}/messages"
+    item: str | None = None  # the item's path parameter, e.g. "message_id"
+    parents: tuple[tuple[str, str], ...] = ()  # (collection, path parameter) that must exist
+    verb: str | None = None  # for actions: the last path segment ("cancel")
+
+
+@dataclass
+class Page:
+    """One page of a list: the items and the cursor fields OpenAI's lists carry."""
+
+    data: list[dict[str, Any]]
+    has_more: bool
+    first_id: str | None
+    last_id: str | None
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("/") if s]
+
+
+def _param(segment: str) -> str | None:
+    return segment[1:-1] if segment.startswith("{") and segment.endswith("}") else None
+
+
+def _creates_objects(op: Operation, spec: Spec) -> bool:
+    """Does a 2xx JSON response of ``op`` declare an ``id`` property (through refs/allOf)?"""
+    for status, response in op.responses.items():
+        if not status.startswith("2"):
+            continue
+        for media in response.content.values():
+            if media.schema and "id" in _properties(spec, media.schema):
+                return True
+    return False
+
+
+def _properties(spec: Spec, location: str, depth: int = 0) -> dict[str, Any]:
+    schema = spec.resolve(location)
+    found: dict[str, Any] = {}
+    if not isinstance(schema, dict) or depth > 8:
+        return found
+    if "$ref" in schema:
+        found.update(_properties(spec, _join(location, schema["$ref"]), depth + 1))
+    for index, _ in enumerate(schema.get("allOf") or ()):
+        found.update(_properties(spec, f"{location}/allOf/{index}", depth + 1))
+    found.update(schema.get("properties") or {})
+    return found
+
+
+def _join(location: str, ref: str) -> str:
+    if ref.startswith("#"):
+        return location.split("#", 1)[0] + ref
+    return ref
+
+
+def routes(spec: Spec) -> dict[str, Route]:
+    """The state role of every operation that has one, by operationId.
+
+    >>> routes(spec)["retrieveFile"]  # doctest: +SKIP
+    Route(kind='retrieve', collection='/files', item='file_id', parents=(), verb=None)
+    """
+    by_path: dict[str, dict[str, Operation]] = {}
+    for op in spec.operations:
+        by_path.setdefault(op.path, {})[op.method] = op
+    collections: set[str] = set()
+    for path, methods in by_path.items():
+        post = methods.get("POST")
+        if post is None or not _creates_objects(post, spec):
+            continue
+        below = [
+            _segments(other)[len(_segments(path))]
+            for other in by_path
+            if other != path and other.startswith(path + "/")
+        ]
+        if any(_param(segment) for segment in below):
+            collections.add(path)
+    found: dict[str, Route] = {}
+    for op in spec.operations:
+        segments = _segments(op.path)
+        parents = _parents(segments, collections)
+        route = _route(op, segments, collections, parents)
+        if route is not None:
+            found[op.operation_id] = route
+    return found
+
+
+def _parents(segments: list[str], collections: set[str]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for index, segment in enumerate(segments):
+        name = _param(segment)
+        collection = "/" + "/".join(segments[:index])
+        if name and collection in collections:
+            out.append((collection, name))
+    return tuple(out)
+
+
+def _route(
+    op: Operation,
+    segments: list[str],
+    collections: set[str],
+    parents: tuple[tuple[str, str], ...],
+) -> Route | None:
+    path = "/" + "/".join(segments)
+    if path in collections:
+        kind = {"POST": "create", "GET": "list"}.get(op.method)
+        return Route(kind, path, parents=parents) if kind else None
+    if not segments:
+        return None
+    last = _param(segments[-1])
+    if last is not None:
+        collection = "/" + "/".join(segments[:-1])
+        if collection in collections:
+            kind = {"GET": "retrieve", "POST": "update", "DELETE": "delete"}.get(op.method)
+            if kind:
+                return Route(kind, collection, last, parents[:-1])
+    elif len(segments) >= 2 and _param(segments[-2]):
+        collection = "/" + "/".join(segments[:-2])
+        if collection in collections and parents and parents[-1][0] == collection:
+            item = parents[-1][1]
+            if segments[-1] == "content" and op.method == "GET":
+                return Route("content", collection, item, parents[:-1])
+            if op.method == "POST":
+                return Route("action", collection, item, parents[:-1], verb=segments[-1])
+    return Route("nested", path, parents=parents) if parents else None
+
+
+@dataclass
+class Store:
+    """Objects by collection and parent ids, in creation order; uploaded bytes by object id.
+
+    >>> store = Store(); store.put("/files", (), {"id": "file-1", "object": "file"})
+    >>> store.get("/files", (), "file-1")["object"]
+    'file'
+    """
+
+    objects: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    contents: dict[str, bytes] = field(default_factory=dict)
+    _clock: Iterator[int] = field(default_factory=lambda: itertools.count(_FIRST_CREATED_AT))
+
+    def get(self, collection: str, parents: tuple[str, ...], id: str) -> dict[str, Any] | None:
+        """The stored object, or None."""
+        return self.objects.get((collection, parents), {}).get(id)
+
+    def exists(self, collection: str, parents: tuple[str, ...], id: str) -> bool:
+        """Whether an object is stored."""
+        return id in self.objects.get((collection, parents), {})
+
+    def put(self, collection: str, parents: tuple[str, ...], obj: dict[str, Any]) -> dict[str, Any]:
+        """Store (or replace) an object under its ``id``; returns it."""
+        self.objects.setdefault((collection, parents), {})[str(obj["id"])] = obj
+        return obj
+
+    def tick(self) -> int:
+        """A creation timestamp: monotonic, deterministic, one second apart."""
+        return next(self._clock)
+
+    def delete(self, collection: str, parents: tuple[str, ...], id: str) -> bool:
+        """Remove an object (and its content); False when it was not there."""
+        self.contents.pop(id, None)
+        return self.objects.get((collection, parents), {}).pop(id, None) is not None
+
+    def page(
+        self,
+        collection: str,
+        parents: tuple[str, ...],
+        *,
+        limit: int = 20,
+        order: str = "desc",
+        after: str | None = None,
+        before: str | None = None,
+    ) -> Page:
+        """A page of a collection as OpenAI's cursor lists give it (newest first by default).
+
+        >>> Store().page("/files", ()).data
+        []
+        """
+        items = list(self.objects.get((collection, parents), {}).values())
+        if order != "asc":
+            items.reverse()
+        ids = [str(item["id"]) for item in items]
+        start, stop = 0, len(items)
+        if after is not None and after in ids:
+            start = ids.index(after) + 1
+        if before is not None and before in ids:
+            stop = ids.index(before)
+            start = max(start, stop - limit) if after is None else start
+        window = items[start:stop]
+        data = window[:limit]
+        has_more = len(window) > limit or (before is not None and start > 0 and after is None)
+        return Page(
+            data,
+            has_more,
+            str(data[0]["id"]) if data else None,
+            str(data[-1]["id"]) if data else None,
+        )
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self.objects.clear()
+        self.contents.clear()
