@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +80,19 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
     if _wants_stream(op, call.body, code):
         return _stream(mock, call, code)
     media = _media(documented)
+    content = _stored_content(mock, call)
+    if content is not None and code < 300:
+        # what was uploaded, as it was uploaded (OpenAI serves file content raw, whatever the
+        # spec declares)
+        ctype = (
+            media
+            if media and media_kind(media) not in ("json", "sse")
+            else "application/octet-stream"
+        )
+        return MockResponse(code, {"content-type": ctype}, (content,))
     if media is None:
+        if resources is not None and route is not None and code < 300:
+            resources.apply(op, route, call.params, {}, call.body, None, lambda _: True)
         return MockResponse(code, {}, ())
     if media_kind(media) != "json":
         return _binary(mock, call, code, media)
@@ -88,6 +101,7 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         lambda: responses(mock.spec, op, status=code, media_type=media, profile=call.profile),
         call.base_seed,
         call.seed,
+        accept=_has_choices,
     )
     location = documented.content[media].schema
     validator = mock.validator.responses.validator(location, True) if location else None
@@ -104,9 +118,13 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         path_params=call.params,
         item=item,
         ok=ok,
-        n=body.get("n") if isinstance(body.get("n"), int) else None,
+        n=body.get("n")
+        if isinstance(body.get("n"), int)
+        else (1 if "messages" in body or "prompt" in body else None),  # the API's default n=1
         tools=bool(body.get("tools") or body.get("functions")) if "messages" in body else None,
     )
+    if op.method == "POST" and (route is None or route.kind in ("create", "action")):
+        fitted = _fresh_id(mock, fitted, ok)
     if resources is not None and route is not None and code < 300:
         query = dict(call.request.query_pairs)
         fitted = resources.apply(op, route, call.params, query, call.body, fitted, ok)
@@ -114,6 +132,27 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
     headers = {"content-type": media, **case.headers}
     return MockResponse(code, headers, (json.dumps(fitted).encode(),))
+
+
+def _fresh_id(mock: Mock, body: Any, ok: Callable[[Any], bool]) -> Any:
+    """A new object never reuses an id the mock gave out before (variants repeat, ids must not)."""
+    if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+        return body
+    base, suffix = body["id"], 1
+    while body["id"] in mock.issued:
+        candidate = {**body, "id": f"{base}{suffix}"}
+        suffix += 1
+        if ok(candidate):
+            body = candidate
+        elif suffix > 3:
+            break
+    mock.issued.add(body["id"])
+    return body
+
+
+def _has_choices(case: Any) -> bool:
+    """Completions with no choice at all are valid but useless to a client asking for some."""
+    return not (isinstance(case.body, dict) and case.body.get("choices") == [])
 
 
 def _last_param(op: Operation) -> str | None:
@@ -128,13 +167,15 @@ def _media(response: Response) -> str | None:
     return next((m for m in medias if media_kind(m) == "json"), medias[0])
 
 
-def _binary(mock: Mock, call: Call, code: int, media: str) -> MockResponse:
+def _stored_content(mock: Mock, call: Call) -> bytes | None:
     resources = mock.resources
     route = resources.route(call.op) if resources is not None else None
-    if resources is not None and route is not None and route.kind == "content" and route.item:
-        content = resources.store.contents.get(call.params.get(route.item, ""))
-        if content is not None:
-            return MockResponse(code, {"content-type": media}, (content,))
+    if resources is None or route is None or route.kind != "content" or not route.item:
+        return None
+    return resources.store.contents.get(call.params.get(route.item, ""))
+
+
+def _binary(mock: Mock, call: Call, code: int, media: str) -> MockResponse:
     case: Any = mock.pool.take(
         ("response", call.op.operation_id, code, media, call.profile),
         lambda: responses(mock.spec, call.op, status=code, media_type=media, profile=call.profile),

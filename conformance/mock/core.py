@@ -115,6 +115,7 @@ class Mock:
         self._lock = threading.RLock()
         self._rng = random.Random(f"faults:{seed}")
         self.pool = Pool()
+        self.issued: set[str] = set()  # ids of objects created so far
 
     # -- control -------------------------------------------------------------------------------
 
@@ -144,6 +145,7 @@ class Mock:
             self.log.clear()
             self._seen.clear()
             self.pool.clear()
+            self.issued.clear()
             if self.resources is not None:
                 self.resources.store.clear()
 

@@ -19,7 +19,8 @@ __all__ = ["MockRequest", "MockResponse"]
 
 @dataclass(frozen=True)
 class MockRequest:
-    """One request as it arrived: method, path (no query), raw query string, headers, body.
+    """One request as it arrived: method, path (no query, still percent-encoded), raw query
+    string, headers, body.
 
     >>> MockRequest("GET", "/v1/models", headers={"authorization": "Bearer sk-test"})
     MockRequest(method='GET', path='/v1/models', query='', headers={'authorization': 'Bearer sk-test'}, body=b'')

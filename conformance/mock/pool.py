@@ -41,15 +41,27 @@ class Pool:
         build: Callable[[], st.SearchStrategy[Any]],
         base_seed: str,
         seed: str,
+        accept: Callable[[Any], bool] | None = None,
     ) -> Any:
-        """The variant of ``key`` that ``seed`` picks, drawn from ``build()`` on first use."""
-        variant = zlib.crc32(seed.encode()) % self.size
-        slot = (key, base_seed, variant)
-        frozen = self._cache.get(slot)
-        if frozen is None:
-            value = draw(build(), f"{base_seed}:{key}:{variant}")
-            frozen = self._cache[slot] = _freeze(value)
-        return _thaw(frozen)
+        """The variant of ``key`` that ``seed`` picks, drawn from ``build()`` on first use.
+
+        With ``accept``, the first acceptable variant from the picked one on (a few tries; the
+        picked one when none is).
+        """
+        first = zlib.crc32(seed.encode()) % self.size
+        picked: tuple[Any, str | None] | None = None
+        for step in range(8 if accept else 1):
+            variant = (first + step) % self.size
+            slot = (key, base_seed, variant)
+            frozen = self._cache.get(slot)
+            if frozen is None:
+                value = draw(build(), f"{base_seed}:{key}:{variant}")
+                frozen = self._cache[slot] = _freeze(value)
+            picked = picked or frozen
+            if accept is None or accept(frozen[0]):
+                return _thaw(frozen)
+        assert picked is not None
+        return _thaw(picked)
 
     def clear(self) -> None:
         """Drop every variant."""

@@ -120,9 +120,16 @@ class Resources:
     ) -> Any:
         """The body the state implies for a request, given a generated valid one."""
         key = self.key(route.collection, params)
+        item = params.get(route.item) if route.item else None
+        if key is not None and route.kind == "delete" and item is not None:
+            self.store.delete(route.collection, key, item)
+            return (
+                _set(generated, {"id": item, "deleted": True}, ok)
+                if isinstance(generated, dict)
+                else generated
+            )
         if key is None or not isinstance(generated, dict):
             return generated
-        item = params.get(route.item) if route.item else None
         stored = self.store.get(route.collection, key, item) if item is not None else None
         if route.kind == "create":
             return self._create(op, route, key, request, generated, ok)
@@ -131,9 +138,6 @@ class Resources:
         if route.kind == "update" and stored is not None:
             merged = self._merge(stored, request_fields(request), ok)
             return self.store.put(route.collection, key, merged)
-        if route.kind == "delete" and item is not None:
-            self.store.delete(route.collection, key, item)
-            return _set(generated, {"id": item, "deleted": True}, ok)
         if route.kind == "list":
             return self._list(route.collection, key, query, generated, ok)
         if route.kind == "action" and stored is not None:
@@ -160,7 +164,7 @@ class Resources:
         if isinstance(named, str):  # POST /vector_stores/{id}/files {"file_id": …} → id = file_id
             obj = _set(obj, {"id": named}, ok)
         base, suffix = str(obj["id"]), 1
-        while self.store.exists(route.collection, key, str(obj["id"])) and str(obj["id"]) != named:
+        while self.store.exists(route.collection, key, str(obj["id"])) and suffix < 100:
             obj = _set(obj, {"id": f"{base}{suffix}"}, ok)
             suffix += 1
         if isinstance(obj.get("created_at"), int):
@@ -232,8 +236,10 @@ class Resources:
             if files and "id" in generated:
                 self.store.contents[str(generated["id"])] = next(iter(files.values()))[1]
             return generated
-        if route.verb == "complete" and isinstance(generated.get("file"), dict):
-            self._complete_upload(request, generated, ok)
+        file = generated.get("file") or stored.get("file")
+        if route.verb == "complete" and isinstance(file, dict):
+            generated = {**generated, "file": file}
+            self._complete_upload(request, file)
         if generated.get("object") != stored.get("object"):
             return generated
         result = dict(stored)
@@ -245,9 +251,8 @@ class Resources:
             result = _set(result, {"file": generated["file"]}, ok)
         return self.store.put(route.collection, key, result)
 
-    def _complete_upload(self, request: Any, generated: dict[str, Any], ok: Check) -> None:
+    def _complete_upload(self, request: Any, file: dict[str, Any]) -> None:
         """``POST /uploads/{id}/complete``: the parts, in the order given, become a file."""
-        file = generated["file"]
         if "/files" not in self.kinds.values() or not isinstance(file.get("id"), str):
             return
         parts = request.get("part_ids") if isinstance(request, Mapping) else None

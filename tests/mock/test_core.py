@@ -1,0 +1,283 @@
+"""The mock's core: routing, request validation, generation fitted to the request, control."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import hypothesis.strategies as st
+import pytest
+from support import SPECS
+
+from conformance import Validator, load_spec
+from conformance.mock import Mock, MockRequest, MockResponse
+from conformance.mock.draw import draw
+from conformance.spec import Spec
+from conformance.strategies import invalid_requests, requests
+
+AUTH = {"authorization": "Bearer sk-test"}
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return load_spec(SPECS / "openai-2.3.0.yaml")
+
+
+@pytest.fixture(scope="module")
+def validator(spec: Spec) -> Validator:
+    return Validator(spec, strict=True)
+
+
+def send(
+    mock: Mock, method: str, path: str, body: Any = None, query: str = "", **headers: str
+) -> MockResponse:
+    raw = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+    ctype = {"content-type": "application/json"} if body is not None else {}
+    hdrs = {**AUTH, **ctype, **{k.replace("_", "-"): v for k, v in headers.items()}}
+    return mock.handle(MockRequest(method, path, query, hdrs, raw))
+
+
+def as_json(response: MockResponse) -> Any:
+    return json.loads(response.body)
+
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hi"}]}
+
+
+def test_chat_completion_echoes_model_and_honours_n(spec: Spec, validator: Validator) -> None:
+    mock = Mock(spec, seed=3)
+    for n in (1, 3):
+        response = send(mock, "POST", "/v1/chat/completions", {**CHAT, "n": n})
+        assert response.status == 200
+        body = as_json(response)
+        assert body["model"] == "gpt-4o-mini"
+        assert [c["index"] for c in body["choices"]] == list(range(n))
+        assert not any(c["message"].get("tool_calls") for c in body["choices"])  # no tools sent
+        assert (
+            validator.response(
+                "createChatCompletion", status=200, headers=response.headers, body=response.body
+            )
+            == []
+        )
+
+
+@pytest.mark.parametrize("n, usage", [(1, False), (2, True)])
+def test_chat_stream_is_real_sse_honouring_n_and_include_usage(
+    spec: Spec, validator: Validator, n: int, usage: bool
+) -> None:
+    mock = Mock(spec, seed=5)
+    request = {**CHAT, "stream": True, "n": n, "stream_options": {"include_usage": usage}}
+    response = send(mock, "POST", "/v1/chat/completions", request)
+    assert response.status == 200 and response.stream
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert len(response.chunks) >= 4  # one chunk per event: delivered incrementally
+    assert response.chunks[-1] == b"data: [DONE]\n\n"
+    chunks = [json.loads(c[len(b"data: ") :]) for c in response.chunks[:-1]]
+    assert {c["model"] for c in chunks} == {"gpt-4o-mini"}
+    assert len({c["id"] for c in chunks}) == 1
+    assert {ch["index"] for c in chunks for ch in c["choices"]} == set(range(n))
+    assert any(c.get("usage") for c in chunks) is usage
+    assert [v for v in validator.stream("createChatCompletion", response.body) if v.is_error] == []
+
+
+def test_invalid_requests_get_openai_style_400s_naming_the_violation(spec: Spec) -> None:
+    mock = Mock(spec)
+    missing = send(mock, "POST", "/v1/chat/completions", {"model": "gpt-4o"})
+    assert missing.status == 400
+    assert as_json(missing)["error"] == {
+        "message": "Missing required parameter: 'messages'.",
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": "missing_required_parameter",
+    }
+    wrong = send(mock, "POST", "/v1/chat/completions", {**CHAT, "temperature": "hot"})
+    error = as_json(wrong)["error"]
+    assert (wrong.status, error["param"], error["code"]) == (400, "temperature", "invalid_type")
+    broken = send(mock, "POST", "/v1/chat/completions", b'{"model": ')
+    assert (
+        broken.status == 400
+        and "could not parse the JSON body" in as_json(broken)["error"]["message"]
+    )
+    nested = send(
+        mock,
+        "POST",
+        "/v1/chat/completions",
+        {**CHAT, "messages": [{"role": "robot", "content": "x"}]},
+    )
+    assert as_json(nested)["error"]["param"] == "messages[0]"
+    assert [r.valid for r in mock.records] == [False, False, False, False]
+    assert all(r.violations for r in mock.records)
+
+
+def test_unknown_paths_and_missing_credentials(spec: Spec) -> None:
+    mock = Mock(spec)
+    unknown = send(mock, "GET", "/v1/no/such/thing")
+    assert (
+        unknown.status == 404
+        and as_json(unknown)["error"]["message"] == "Invalid URL (GET /v1/no/such/thing)"
+    )
+    outside = send(mock, "GET", "/models")  # no base path
+    assert outside.status == 404
+    anonymous = mock.handle(MockRequest("GET", "/v1/models"))
+    assert (
+        anonymous.status == 401 and as_json(anonymous)["error"]["type"] == "invalid_request_error"
+    )
+    assert send(Mock(spec, auth=False), "GET", "/v1/models").status == 200 if True else None
+
+
+def test_same_seed_same_answers_other_seed_other_answers(spec: Spec) -> None:
+    def session(seed: int) -> list[bytes]:
+        mock = Mock(spec, seed=seed)
+        return [send(mock, "POST", "/v1/chat/completions", CHAT).body for _ in range(4)] + [
+            send(
+                mock, "POST", "/v1/embeddings", {"model": "text-embedding-3-small", "input": "x"}
+            ).body
+        ]
+
+    first = session(1)
+    assert first == session(1)
+    assert len(set(first[:4])) > 1  # repeated requests still vary
+    assert first != session(2)
+
+
+@pytest.mark.parametrize("name", ["openai-2.3.0.yaml", "openai-2026-08.yaml"])
+def test_every_operation_answers_generated_requests_with_valid_responses(name: str) -> None:
+    spec = load_spec(SPECS / name)
+    mock = Mock(spec, state=False, seed=7)
+    check = Validator(spec)
+    failures = []
+    for op in spec.operations:
+        for index in range(2):
+            case = draw_one(requests(spec, op), f"{name}:{op.operation_id}:{index}")
+            request = case.to_httpx("http://mock/v1")
+            response = mock.handle(as_mock_request(request))
+            errors = []
+            if response.status != 200 and not (200 <= response.status < 300):
+                errors = [f"status {response.status}: {response.body[:300]!r}"]
+            elif response.stream:
+                errors = [
+                    str(v)
+                    for v in check.stream(op, response.body, status=response.status)
+                    if v.is_error
+                ]
+            else:
+                errors = [
+                    str(v)
+                    for v in check.response(
+                        op, status=response.status, headers=response.headers, body=response.body
+                    )
+                    if v.is_error
+                ]
+            if errors:
+                failures.append(f"{op.operation_id}: {errors[:2]}")
+    assert failures == []
+    assert all(r.valid for r in mock.records)
+
+
+def as_mock_request(request: Any) -> MockRequest:
+    """An httpx request as the mock sees it: the path still percent-encoded."""
+    path = request.url.raw_path.split(b"?", 1)[0].decode()
+    return MockRequest(
+        request.method,
+        path,
+        request.url.query.decode(),
+        {**dict(request.headers), **AUTH},
+        request.read(),
+    )
+
+
+def draw_one(strategy: st.SearchStrategy[Any], seed: str) -> Any:
+    return draw(strategy, seed)
+
+
+def test_generated_invalid_requests_are_rejected_with_the_announced_violation(spec: Spec) -> None:
+    mock = Mock(spec, state=False)
+    checked = 0
+    for op in spec.operations:
+        if op.request_body is None:
+            continue
+        try:
+            bad = draw(invalid_requests(spec, op), op.operation_id)
+        except ValueError:
+            continue
+        request = bad.case.to_httpx("http://mock/v1")
+        response = mock.handle(as_mock_request(request))
+        assert response.status == 400, (op.operation_id, bad.constraint, response.body[:200])
+        record = mock.records[-1]
+        assert not record.valid
+        assert any(v.keyword == bad.expected.keyword for v in record.violations), (
+            op.operation_id,
+            bad.constraint,
+        )
+        checked += 1
+    assert checked >= 30
+
+
+def test_overrides_fix_body_status_latency_or_call_a_handler(spec: Spec) -> None:
+    mock = Mock(spec)
+    mock.override("listModels", body={"object": "list", "data": []}, latency=0.25)
+    fixed = send(mock, "GET", "/v1/models")
+    assert as_json(fixed) == {"object": "list", "data": []} and fixed.delay == 0.25
+    mock.override("createEmbedding", status=503)
+    assert send(mock, "POST", "/v1/embeddings", {"model": "m", "input": "x"}).status == 503
+    seen: list[MockRequest] = []
+    mock.override(
+        "GET /models/{model}",
+        handler=lambda r: (
+            seen.append(r) or {"id": "mine", "object": "model", "created": 1, "owned_by": "me"}
+        ),
+    )
+    assert (
+        as_json(send(mock, "GET", "/v1/models/abc"))["id"] == "mine"
+        and seen[0].path == "/v1/models/abc"
+    )
+    mock.reset()
+    assert as_json(send(mock, "GET", "/v1/models/abc"))["id"] == "abc"  # path id echoed
+
+
+def test_header_knobs_select_status_profile_and_seed(spec: Spec) -> None:
+    mock = Mock(spec)
+    assert send(mock, "GET", "/v1/models", x_conformance_status="500").status == 500
+    not_documented = send(mock, "GET", "/v1/models", x_conformance_status="201")
+    assert (
+        not_documented.status == 400
+        and "not documented" in as_json(not_documented)["error"]["message"]
+    )
+    a = send(mock, "POST", "/v1/chat/completions", CHAT, x_conformance_seed="9").body
+    b = send(Mock(spec), "POST", "/v1/chat/completions", CHAT, x_conformance_seed="9").body
+    assert a == b
+    edge = send(mock, "GET", "/v1/models", x_conformance_profile="edge")
+    assert edge.status == 200
+    bad = send(mock, "GET", "/v1/models", x_conformance_faults="explode")
+    assert bad.status == 400 and "explode" in as_json(bad)["error"]["message"]
+
+
+def test_request_log_is_written_as_jsonl_as_it_goes(spec: Spec, tmp_path: Path) -> None:
+    path = tmp_path / "log" / "requests.jsonl"
+    mock = Mock(spec, log=path)
+    send(mock, "GET", "/v1/models")
+    send(mock, "POST", "/v1/chat/completions", {"model": 1})
+    lines = [json.loads(line) for line in path.read_text().splitlines()]  # before close: flushed
+    assert [(x["operation"], x["status"], x["valid"]) for x in lines] == [
+        ("listModels", 200, True),
+        ("createChatCompletion", 400, False),
+    ]
+    assert {v["keyword"] for v in lines[1]["violations"]} >= {"required"}
+    mock.log.close()
+
+
+def test_faults_apply_from_the_mock_and_per_request(spec: Spec) -> None:
+    mock = Mock(spec, faults="rate-limit")
+    limited = send(mock, "GET", "/v1/models")
+    assert limited.status == 429 and "retry-after" in limited.headers
+    assert mock.records[-1].faults == ("rate-limit",)
+    calm = Mock(spec)
+    stream = send(
+        calm,
+        "POST",
+        "/v1/chat/completions",
+        {**CHAT, "stream": True},
+        x_conformance_faults="no-done",
+    )
+    assert b"[DONE]" not in stream.body and stream.status == 200
