@@ -1,4 +1,4 @@
-"""Argument parsing and the ``spec check``, ``spec examples`` and ``validate`` commands.
+"""Argument parsing and the ``spec check``, ``spec examples``, ``validate`` and ``mock`` commands.
 
 Exit codes: 0 all good, 1 violations found, 2 bad input (one line on stderr, no traceback).
 """
@@ -58,7 +58,32 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="undeclared properties are errors, not warnings"
     )
 
-    for sub in (check, examples, validate):
+    mock = commands.add_parser(
+        "mock", help="serve a mock of the API over HTTP until interrupted (SIGINT/SIGTERM)"
+    )
+    mock.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    mock.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    mock.add_argument(
+        "--profile", default="typical", help="generation profile: typical, default or edge"
+    )
+    mock.add_argument("--seed", default="0", help="seed: same seed + same requests, same answers")
+    mock.add_argument(
+        "--faults", default=None, metavar="SPEC", help="faults, e.g. 'rate-limit:0.1,drop:0.05'"
+    )
+    mock.add_argument("--log", default=None, metavar="FILE", help="append a JSONL request log")
+    mock.add_argument(
+        "--strict", action="store_true", help="reject requests with undeclared properties"
+    )
+    mock.add_argument("--no-state", action="store_true", help="do not remember created objects")
+    mock.add_argument("--no-auth", action="store_true", help="do not require an API key")
+    mock.add_argument(
+        "--base-path", default=None, metavar="PATH", help="serve under PATH (default: the spec's)"
+    )
+    mock.add_argument(
+        "--log-level", default="warning", help="uvicorn's log level (default warning)"
+    )
+
+    for sub in (check, examples, validate, mock):
         sub.add_argument(
             "spec", metavar="SPEC", help="path or http(s) URL of an OpenAPI 3.0/3.1 spec"
         )
@@ -217,6 +242,36 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _mock(args: argparse.Namespace) -> int:
+    from ..mock import Mock
+    from ..mock.server import bind, serve
+
+    seed: int | str = int(args.seed) if args.seed.lstrip("-").isdigit() else args.seed
+    mock = Mock(
+        _load(args),
+        profile=args.profile,
+        seed=seed,
+        state=not args.no_state,
+        faults=args.faults,
+        strict=args.strict,
+        auth=not args.no_auth,
+        base_path=args.base_path,
+        log=args.log,
+    )
+    sock = bind(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    spec = mock.spec
+    print(
+        f"mocking {spec.title} {spec.api_version} ({len(spec.operations)} operations) "
+        f"at http://{host}:{port}{mock.base_path}",
+        file=sys.stderr,
+        flush=True,
+    )
+    serve(mock, sock=sock, log_level=args.log_level)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code.
 
@@ -226,12 +281,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "spec":
             return _spec_check(args) if args.spec_command == "check" else _spec_examples(args)
+        if args.command == "mock":
+            return _mock(args)
         return _validate(args)
     except ConformanceError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        return 0 if args.command == "mock" else 130
 
 
 def run() -> None:

@@ -81,14 +81,10 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         return _stream(mock, call, code)
     media = _media(documented)
     content = _stored_content(mock, call)
-    if content is not None and code < 300:
-        # what was uploaded, as it was uploaded (OpenAI serves file content raw, whatever the
-        # spec declares)
-        ctype = (
-            media
-            if media and media_kind(media) not in ("json", "sse")
-            else "application/octet-stream"
-        )
+    if content is not None and code < 300 and _serves_raw(mock, documented, media):
+        # what was uploaded, as it was uploaded (OpenAI serves file content raw under whatever
+        # media type its spec declares)
+        ctype = media or "application/octet-stream"
         return MockResponse(code, {"content-type": ctype}, (content,))
     if media is None:
         if resources is not None and route is not None and code < 300:
@@ -151,8 +147,24 @@ def _fresh_id(mock: Mock, body: Any, ok: Callable[[Any], bool]) -> Any:
 
 
 def _has_choices(case: Any) -> bool:
-    """Completions with no choice at all are valid but useless to a client asking for some."""
-    return not (isinstance(case.body, dict) and case.body.get("choices") == [])
+    """Completions with no choice at all are valid but useless to a client asking for some.
+
+    So is an empty ``data`` list (embeddings, images; the SDK raises "No embedding data
+    received"); stateful lists page through what was created whatever the variant.
+    """
+    if not isinstance(case.body, dict):
+        return True
+    return case.body.get("choices") != [] and case.body.get("data") != []
+
+
+def _serves_raw(mock: Mock, documented: Response, media: str | None) -> bool:
+    """Stored bytes answer a content download whose schema is a string, not a JSON object
+    (``/vector_stores/{id}/files/{id}/content`` is a page of parsed text, not the upload)."""
+    if media is None or media_kind(media) != "json":
+        return True
+    location = documented.content[media].schema
+    validator = mock.validator.responses.validator(location, True) if location else None
+    return validator is None or bool(validator.is_valid(""))
 
 
 def _last_param(op: Operation) -> str | None:

@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import InputError
 from ..spec import Operation, Spec, load_spec
 from ..strategies.profiles import PROFILES
+from ..strategies.responses import responses
 from ..validate import Validator, Violation
 from ..validate.body import DecodeError, decode_json, media_kind, parse_multipart
 from .answer import Call, answer
@@ -175,9 +176,17 @@ class Mock:
                         error_response(400, str(exc), param="x-conformance-faults"),
                         (),
                     )
+            if response.status >= 400 and response.operation is not None:
+                response = self._as_documented(response)
             if faults and response.operation is not None:
                 response = apply_faults(response, faults, self._rng)
-            response.headers.setdefault("x-request-id", self._request_id(request))
+            response = response.with_(
+                headers={
+                    "x-request-id": self._request_id(request),
+                    "openai-processing-ms": str(round((time.perf_counter() - started) * 1000)),
+                    **response.headers,
+                }
+            )
             self.log.add(
                 Record(
                     time.time(),
@@ -206,10 +215,10 @@ class Mock:
         notes: list[str] = []
         path = request.path
         if self.base_path and not (path == self.base_path or path.startswith(self.base_path + "/")):
-            return self._unknown(request), notes
+            return self._unknown(request, None), notes
         routed = self.spec.match(request.method, path[len(self.base_path) :] or "/")
         if routed is None:
-            return self._unknown(request), notes
+            return self._unknown(request, path[len(self.base_path) :] or "/"), notes
         op, params = routed
         if len(request.body) > self.max_body:
             return error_response(
@@ -243,8 +252,57 @@ class Mock:
         answer = self._overridden(rule, call) if rule is not None else self._generated(call, notes)
         return answer.with_(operation=op.operation_id, violations=violations), notes
 
-    def _unknown(self, request: MockRequest) -> MockResponse:
+    def _unknown(self, request: MockRequest, path: str | None) -> MockResponse:
+        matching = [
+            op
+            for op in self.spec.operations
+            if path is not None and self.spec.path_params(op, path) is not None
+        ]
+        fewest = min((op.path.count("{") for op in matching), default=0)  # literal paths win
+        allowed = sorted({op.method for op in matching if op.path.count("{") == fewest})
+        if allowed:
+            return error_response(
+                405,
+                f"Method {request.method} not allowed for {request.path} (allowed: {', '.join(allowed)})",
+                headers={"allow": ", ".join(allowed)},
+            )
         return error_response(404, f"Invalid URL ({request.method} {request.path})")
+
+    def _as_documented(self, response: MockResponse) -> MockResponse:
+        """An error answer in the shape the operation documents for its status, if it does.
+
+        OpenAI's errors are ``{"error": {...}}``; some operations document the inner object
+        instead. The OpenAI shape is kept when it fits, then the inner object, then a generated
+        body of the documented schema.
+        """
+        op = self.spec.operation(response.operation) if response.operation else None
+        documented = op.response_for(response.status) if op else None
+        media = next(
+            (m for m in (documented.content.values() if documented else ()) if m.schema), None
+        )
+        if op is None or media is None or media.schema is None:
+            return response
+        check = self.validator.responses.validator(media.schema, False)
+        body = json.loads(response.body)
+        for candidate in (body, body.get("error")):
+            if check.is_valid(candidate):
+                return response.with_(chunks=(json.dumps(candidate).encode(),))
+        generated: Any = self.pool.take(
+            ("error", op.operation_id, response.status),
+            lambda: responses(
+                self.spec,
+                op,
+                status=response.status,
+                media_type=media.media_type,
+                profile=self.profile,
+            ),
+            str(self.seed),
+            response.body.decode("utf-8", "replace"),
+        )
+        return response.with_(
+            headers={**response.headers, "content-type": media.media_type},
+            chunks=(json.dumps(generated.body).encode(),),
+        )
 
     def _rejected(self, op: Operation, errors: list[Violation]) -> MockResponse:
         first = errors[0]

@@ -153,8 +153,11 @@ class Resources:
         generated: dict[str, Any],
         ok: Check,
     ) -> Any:
-        if "id" not in generated:
-            return generated
+        if "id" not in generated:  # the schema leaves ``id`` optional (AdminApiKey): give one
+            noun = _noun(route.collection).replace(" ", "_")
+            generated = _set(generated, {"id": f"{noun}_{self.store.tick()}"}, ok)
+            if "id" not in generated:
+                return generated
         obj = dict(generated)
         named = (
             request.get(f"{_noun(route.collection).replace(' ', '_')}_id")
@@ -194,8 +197,8 @@ class Resources:
         generated: dict[str, Any],
         ok: Check,
     ) -> Any:
-        if not isinstance(generated.get("data"), list):
-            return generated
+        if not isinstance(generated.get("data"), list) and not ok({**generated, "data": []}):
+            return generated  # not a list envelope (ApiKeyList may omit its optional ``data``)
         try:
             limit = max(1, int(query.get("limit", 20)))
         except ValueError:

@@ -1,0 +1,237 @@
+"""The pytest plugin, run with pytester: the openai_mock fixture, its marker, its options."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import httpcore2  # noqa: F401
+import openai  # noqa: F401
+import pytest
+from support import SPECS
+
+# openai, httpcore2 and the transport are imported here once: pytester's in-process runs restore
+# sys.modules after each run, so what the inner runs import first would be imported again in each
+# (slow, and httpx2 caches httpcore2's exception classes from the first import).
+import conformance.mock.transport  # noqa: F401
+
+pytest_plugins = ["pytester"]
+
+SPEC = SPECS / "openai-2.3.0.yaml"
+
+# the plugin comes in through the pytest11 entry point: no -p needed
+HEADER = """
+import openai
+import pytest
+
+USER = [{"role": "user", "content": "hi"}]
+
+def client(**options):
+    return openai.OpenAI(api_key="sk-test", **options)
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A project whose ini file points at the shared 2.3.0 spec."""
+    pytester.makeini(f"[pytest]\nconformance_spec = {SPEC}\n")
+    return pytester
+
+
+def write(pytester: pytest.Pytester, body: str) -> None:
+    pytester.makepyfile(test_app=HEADER + textwrap.dedent(body))
+
+
+def test_valid_requests_pass(project: pytest.Pytester) -> None:
+    write(
+        project,
+        """
+        def test_models(openai_mock):
+            assert all(m.object == "model" for m in client().models.list().data)
+
+        def test_chat_and_stream(openai_mock):
+            assert len(client().chat.completions.create(model="gpt-4o", messages=USER, n=2).choices) == 2
+            chunks = list(client().chat.completions.create(model="gpt-4o", messages=USER, stream=True))
+            assert chunks
+            assert [r.valid for r in openai_mock.records] == [True, True]
+        """,
+    )
+    project.runpytest("--strict-markers").assert_outcomes(passed=2)
+
+
+def test_invalid_request_fails_the_test_and_names_the_violation(project: pytest.Pytester) -> None:
+    write(
+        project,
+        """
+        def test_bad(openai_mock):
+            with pytest.raises(openai.BadRequestError):
+                client().chat.completions.create(model="gpt-4o", messages=[{"role": "nope", "content": "x"}])
+        """,
+    )
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*openai_mock: 1 request(s) broke the spec:*",
+            "*POST /v1/chat/completions (createChatCompletion) -> 400*",
+            "*createChatCompletion request.body /messages/0: object with role 'nope'*",
+        ]
+    )
+
+
+def test_allow_invalid_suppresses_the_failure(project: pytest.Pytester) -> None:
+    write(
+        project,
+        """
+        @pytest.mark.openai_mock(allow_invalid=True)
+        def test_bad_on_purpose(openai_mock):
+            with pytest.raises(openai.BadRequestError):
+                client().chat.completions.create(model="gpt-4o", messages=[{"role": "nope", "content": "x"}])
+            assert not openai_mock.records[0].valid
+        """,
+    )
+    project.runpytest("--strict-markers").assert_outcomes(passed=1)
+
+
+def test_a_failing_test_gets_the_invalid_requests_as_a_section(project: pytest.Pytester) -> None:
+    write(
+        project,
+        """
+        def test_fails_anyway(openai_mock):
+            client().chat.completions.create(model="gpt-4o", messages=[{"role": "nope", "content": "x"}])
+        """,
+    )
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*BadRequestError*", "*openai_mock*", "*POST /v1/chat/completions*"]
+    )
+
+
+def test_marker_seed_profile_overrides_faults(project: pytest.Pytester) -> None:
+    write(
+        project,
+        """
+        @pytest.mark.openai_mock(seed=5, profile="edge")
+        def test_seed(openai_mock):
+            assert (openai_mock.seed, openai_mock.profile) == (5, "edge")
+
+        @pytest.mark.openai_mock(overrides={"listModels": {"body": {"object": "list", "data": []}}})
+        def test_override(openai_mock):
+            assert client().models.list().data == []
+
+        @pytest.mark.openai_mock(faults="rate-limit")
+        def test_rate_limit(openai_mock):
+            with pytest.raises(openai.RateLimitError):
+                client(max_retries=0).models.list()
+
+        @pytest.mark.openai_mock(faults="drop")
+        def test_drop(openai_mock):
+            with pytest.raises(openai.APIConnectionError):
+                client(max_retries=0).models.list()
+
+        @pytest.mark.openai_mock(base_url="http://localhost:9/v1")
+        def test_base_url(openai_mock):
+            client(base_url="http://localhost:9/v1").models.list()
+            assert openai_mock.records[0].path == "/v1/models"
+
+        def test_cli_defaults(openai_mock):
+            assert (openai_mock.seed, openai_mock.profile) == (7, "default")
+        """,
+    )
+    result = project.runpytest(
+        "--strict-markers", "--conformance-seed=7", "--conformance-profile=default"
+    )
+    result.assert_outcomes(passed=6)
+
+
+def test_same_seed_same_answers(project: pytest.Pytester) -> None:
+    write(
+        project,
+        """
+        import json
+
+        SEEN = []
+
+        @pytest.mark.parametrize("run", [1, 2])
+        @pytest.mark.openai_mock(seed=11)
+        def test_seeded(openai_mock, run):
+            SEEN.append(client().models.list().model_dump())
+
+        def test_compare():
+            assert SEEN[0] == SEEN[1]
+        """,
+    )
+    project.runpytest().assert_outcomes(passed=3)
+
+
+def test_unknown_marker_option_is_a_clear_error(project: pytest.Pytester) -> None:
+    write(
+        project,
+        """
+        @pytest.mark.openai_mock(sed=1)
+        def test_typo(openai_mock):
+            pass
+        """,
+    )
+    result = project.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*unknown option(s) sed*"])
+
+
+def test_missing_spec_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        """
+        def test_needs_spec(openai_mock):
+            pass
+        """,
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*openai_mock needs an OpenAPI spec: pass --conformance-spec=PATH_OR_URL*"]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_unloadable_spec_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        """
+        def test_needs_spec(openai_mock):
+            pass
+        """,
+    )
+    result = pytester.runpytest("--conformance-spec", "no-such-spec.yaml")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*conformance_spec: cannot load no-such-spec.yaml*"])
+
+
+def test_cli_flag_and_relative_ini_path(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        """
+        def test_spec(conformance_spec):
+            assert conformance_spec.operation("listModels")
+        """,
+    )
+    pytester.runpytest("--conformance-spec", str(SPEC)).assert_outcomes(passed=1)
+    pytester.makeini(f"[pytest]\nconformance_spec = {os.path.relpath(SPEC, pytester.path)}\n")
+    sub = pytester.mkdir("sub")
+    sub.joinpath("test_here.py").write_text(
+        "def test_spec(conformance_spec):\n    assert conformance_spec.operation('listModels')\n"
+    )
+    pytester.runpytest("sub").assert_outcomes(passed=1)
+
+
+def test_importing_the_plugin_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, conformance.pytest_plugin\n"
+        "print(*[name in sys.modules for name in "
+        "('conformance.mock', 'respx', 'hypothesis', 'openai', 'httpx')])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"] * 5
