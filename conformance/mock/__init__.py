@@ -11,6 +11,7 @@ from .core import KNOBS, Mock, Override
 from .faults import FAULTS, Fault, apply_faults, parse_faults
 from .log import Record, RequestLog
 from .message import MockRequest, MockResponse
+from .transport import mock_router
 
 __all__ = [
     "FAULTS",
@@ -24,5 +25,6 @@ __all__ = [
     "RequestLog",
     "apply_faults",
     "error_response",
+    "mock_router",
     "parse_faults",
 ]

@@ -14,12 +14,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import sdk_calls
 from support import SPECS
 
-from conformance.mock import Mock, MockRequest
+from conformance.mock import Mock
+from conformance.mock.transport import mock_router
 from conformance.spec import Spec, load_spec
 
 SPEC_PATH = SPECS / "openai-2.3.0.yaml"
@@ -40,24 +40,6 @@ def spec() -> Spec:
     if not SPEC_PATH.is_file():
         pytest.skip(f"shared spec {SPEC_PATH} is missing")
     return load_spec(SPEC_PATH)
-
-
-def _in_process(mock: Mock) -> httpx.Client:
-    """An httpx client whose transport hands each request to ``mock.handle``."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        answer = mock.handle(
-            MockRequest(
-                request.method,
-                request.url.path,
-                request.url.query.decode(),
-                dict(request.headers),
-                request.read(),
-            )
-        )
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
-
-    return httpx.Client(transport=httpx.MockTransport(handler))
 
 
 def _report(results: list[tuple[str, str]], mock: Mock | None = None) -> str:
@@ -84,9 +66,10 @@ def _check(results: list[tuple[str, str]], spec: Spec, no_sdk_method: set[str]) 
 
 
 def test_every_sdk_method_gets_a_typed_result(spec: Spec) -> None:
+    """In-process: the respx router catches the SDK's own HTTP client, unmodified."""
     mock = Mock(spec, profile="typical", seed=0)
-    with _in_process(mock) as http:
-        client = sdk_calls.make_client("http://mock.test/v1", http_client=http)
+    with mock_router(mock):
+        client = sdk_calls.make_client("https://api.openai.com/v1")
         results = sdk_calls.run_all(client)
     problems = _report(results, mock)
     assert not problems, problems
