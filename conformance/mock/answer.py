@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -126,24 +128,52 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         fitted = resources.apply(op, route, call.params, query, call.body, fitted, ok)
     elif resources is not None and code < 300:
         resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
+    if body.get("encoding_format") == "base64":
+        fitted = _base64_embeddings(fitted, ok, notes)
     headers = {"content-type": media, **case.headers}
     return MockResponse(code, headers, (json.dumps(fitted).encode(),))
 
 
 def _fresh_id(mock: Mock, body: Any, ok: Callable[[Any], bool]) -> Any:
-    """A new object never reuses an id the mock gave out before (variants repeat, ids must not)."""
+    """A new object never reuses an id the mock gave out before (variants repeat, ids must not).
+
+    A reused id gets the next suffix of its own counter (``asst_x`` → ``asst_x2``), checked once.
+    """
     if not isinstance(body, dict) or not isinstance(body.get("id"), str):
         return body
-    base, suffix = body["id"], 1
-    while body["id"] in mock.issued:
-        candidate = {**body, "id": f"{base}{suffix}"}
-        suffix += 1
+    base = body["id"]
+    if base in mock.issued:
+        mock.issued[base] += 1
+        candidate = {**body, "id": f"{base}{mock.issued[base]}"}
         if ok(candidate):
             body = candidate
-        elif suffix > 3:
-            break
-    mock.issued.add(body["id"])
+    mock.issued.setdefault(body["id"], 1)
     return body
+
+
+def _base64_embeddings(body: Any, ok: Callable[[Any], bool], notes: list[str]) -> Any:
+    """``encoding_format: base64`` gets base64 little-endian float32 strings, as the API sends.
+
+    OpenAI's SDKs ask for base64 by default and decode it; a spec that declares only arrays
+    (2.3.0) would leave them decoding garbage. When the schema does not admit the strings, the
+    deviation is written in the request log's notes.
+    """
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        return body
+    items = []
+    for item in data:
+        vector = item.get("embedding") if isinstance(item, dict) else None
+        if isinstance(vector, list) and all(isinstance(x, (int, float)) for x in vector):
+            packed = struct.pack(f"<{len(vector)}f", *(float(x) for x in vector))
+            item = {**item, "embedding": base64.b64encode(packed).decode()}
+        items.append(item)
+    encoded = {**body, "data": items}
+    if not ok(encoded):
+        notes.append(
+            "encoding_format=base64: embeddings served as base64 strings, as the API does; the spec declares arrays"
+        )
+    return encoded
 
 
 def _has_choices(case: Any) -> bool:

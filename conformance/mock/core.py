@@ -116,7 +116,7 @@ class Mock:
         self._lock = threading.RLock()
         self._rng = random.Random(f"faults:{seed}")
         self.pool = Pool()
-        self.issued: set[str] = set()  # ids of objects created so far
+        self.issued: dict[str, int] = {}  # ids of objects created so far → reuse counter
 
     # -- control -------------------------------------------------------------------------------
 

@@ -69,6 +69,16 @@ def fit_body(
     body = _overlay(body, {k: v for k, v in fields.items() if k not in body}, ok)
     if isinstance(body.get("data"), list) and body.get("object") not in (None, "list"):
         body = _overlay(body, {"object": "list"}, ok)  # list envelopes say "list"
+    inputs = fields.get("input")
+    data = body.get("data")
+    if isinstance(data, list) and data and all(isinstance(d, dict) and "index" in d for d in data):
+        count = (
+            len(inputs)
+            if isinstance(inputs, list) and inputs and not isinstance(inputs[0], int)
+            else 1
+        )
+        items = [{**copy.deepcopy(data[i % len(data)]), "index": i} for i in range(count)]
+        body = _overlay(body, {"data": items}, ok)  # one embedding per input, indexed 0..n-1
     choices = body.get("choices")
     if isinstance(choices, list) and choices and (n is not None or tools is not None):
         fitted = _choices(choices, n or len(choices), tools=bool(tools))
