@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..spec import Operation, Spec, load_spec
+from ..spec.refs import unescape
 from ..strategies.profiles import PROFILES
 from ..strategies.responses import responses
 from ..validate import Validator, Violation
@@ -399,7 +400,7 @@ _REQUIRED = re.compile(r"""^["']([^"']+)["'] is a required property""")
 
 def _param(violation: Violation) -> str | None:
     """OpenAI's ``error.param`` for a violation: ``messages[0].role``, ``limit``…"""
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in violation.pointer.split("/")[1:]]
+    tokens = [unescape(t) for t in violation.pointer.split("/")[1:]]
     if violation.keyword == "required":
         missing = _REQUIRED.match(violation.message)
         if missing:

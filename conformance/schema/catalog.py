@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..spec import Spec
-from ..spec.refs import escape, pointer_get, split_location
+from ..spec.refs import escape, pointer_get, split_location, unescape
 from .convert import FRAGMENT_SAFE, Converter
 from .strict import strict_schema
 
@@ -113,7 +113,7 @@ class SchemaSet:
         if uri not in (self.uri, self.strict_uri) or not pointer.startswith("/$defs/"):
             return keyword_location
         token, _, rest = pointer[len("/$defs/") :].partition("/")
-        key = token.replace("~1", "/").replace("~0", "~")
+        key = unescape(token)
         location = self.converter.locations.get(key)
         if location is None:
             return keyword_location

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .refs import escape
+from .refs import escape, pointer_get
 
 __all__ = ["ERRATA", "AppliedErratum", "Erratum", "apply_errata"]
 
@@ -124,13 +124,10 @@ def _local(doc: dict[str, Any], node: Any) -> Any:
         ref = node.get("$ref") if isinstance(node, dict) else None
         if not isinstance(ref, str) or not ref.startswith("#/"):
             return node
-        target: Any = doc
-        for token in ref[2:].split("/"):
-            token = token.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or token not in target:
-                return node
-            target = target[token]
-        node = target
+        try:
+            node = pointer_get(doc, ref[1:])
+        except KeyError:
+            return node
     return node
 
 

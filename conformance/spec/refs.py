@@ -25,6 +25,15 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+def unescape(token: str) -> str:
+    """Unescape one reference token of a JSON pointer.
+
+    >>> unescape("~1chat~1completions")
+    '/chat/completions'
+    """
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 def join_pointer(pointer: str, *tokens: str | int) -> str:
     """Append tokens to a JSON pointer.
 
@@ -44,7 +53,7 @@ def pointer_get(document: Any, pointer: str) -> Any:
     if pointer in ("", "/") and pointer == "":
         return node
     for raw in pointer.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
+        token = unescape(raw)
         if isinstance(node, dict):
             if token not in node:
                 raise KeyError(pointer)
