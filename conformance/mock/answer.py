@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from ..strategies.streams import chat_stream, streams
 from ..validate.body import media_kind
 from .apierror import error_response
 from .draw import draw
-from .fit import fit_body, fit_events, request_fields
+from .fit import Check, fit_body, fit_events, replaced, request_fields
 from .message import MockRequest, MockResponse
 
 if TYPE_CHECKING:
@@ -101,12 +100,7 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         call.seed,
         accept=_has_choices,
     )
-    location = documented.content[media].schema
-    validator = mock.validator.responses.validator(location, True) if location else None
-
-    def ok(value: Any) -> bool:
-        return validator is None or bool(validator.is_valid(value))
-
+    ok = _check(mock, documented, media)
     fields = request_fields(call.body)
     body = call.body if isinstance(call.body, dict) else {}
     item = route.item if route is not None else _last_param(op)
@@ -134,7 +128,7 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
     return MockResponse(code, headers, (json.dumps(fitted).encode(),))
 
 
-def _fresh_id(mock: Mock, body: Any, ok: Callable[[Any], bool]) -> Any:
+def _fresh_id(mock: Mock, body: Any, ok: Check) -> Any:
     """A new object never reuses an id the mock gave out before (variants repeat, ids must not).
 
     A reused id gets the next suffix of its own counter (``asst_x`` → ``asst_x2``), checked once.
@@ -144,14 +138,12 @@ def _fresh_id(mock: Mock, body: Any, ok: Callable[[Any], bool]) -> Any:
     base = body["id"]
     if base in mock.issued:
         mock.issued[base] += 1
-        candidate = {**body, "id": f"{base}{mock.issued[base]}"}
-        if ok(candidate):
-            body = candidate
+        body = replaced(body, {"id": f"{base}{mock.issued[base]}"}, ok)
     mock.issued.setdefault(body["id"], 1)
     return body
 
 
-def _base64_embeddings(body: Any, ok: Callable[[Any], bool], notes: list[str]) -> Any:
+def _base64_embeddings(body: Any, ok: Check, notes: list[str]) -> Any:
     """``encoding_format: base64`` gets base64 little-endian float32 strings, as the API sends.
 
     OpenAI's SDKs ask for base64 by default and decode it; a spec that declares only arrays
@@ -187,14 +179,23 @@ def _has_choices(case: Any) -> bool:
     return case.body.get("choices") != [] and case.body.get("data") != []
 
 
+def _check(mock: Mock, documented: Response, media: str) -> Check:
+    """Whether a body is valid, strictly, for the documented response and media type."""
+    location = documented.content[media].schema
+    validator = mock.validator.responses.validator(location, True) if location else None
+
+    def ok(value: Any) -> bool:
+        return validator is None or bool(validator.is_valid(value))
+
+    return ok
+
+
 def _serves_raw(mock: Mock, documented: Response, media: str | None) -> bool:
     """Stored bytes answer a content download whose schema is a string, not a JSON object
     (``/vector_stores/{id}/files/{id}/content`` is a page of parsed text, not the upload)."""
     if media is None or media_kind(media) != "json":
         return True
-    location = documented.content[media].schema
-    validator = mock.validator.responses.validator(location, True) if location else None
-    return validator is None or bool(validator.is_valid(""))
+    return _check(mock, documented, media)("")
 
 
 def _last_param(op: Operation) -> str | None:
@@ -262,9 +263,7 @@ def _stream(mock: Mock, call: Call, code: int) -> MockResponse:
     if fitted is not events and not _stream_errors(mock, op, fitted, code):
         events = fitted
     resources = mock.resources
-    if resources is not None and (
-        resources.stores(op, body) or op.operation_id not in resources.store_defaults
-    ):
+    if resources is not None and resources.stores(op, body):
         for event in events:
             data = _json(event.data)
             if isinstance(data, dict):
@@ -306,10 +305,8 @@ def _parent(mock: Mock, call: Call, collection: str, id: str) -> Any:
         f"{call.seed}:parent",
     )
     obj = case.body
-    if isinstance(obj, dict) and "id" in obj:
-        location = documented.content[media].schema if documented else None
-        validator = mock.validator.responses.validator(location, True) if location else None
+    if isinstance(obj, dict) and "id" in obj and documented is not None:
         candidate = {**obj, "id": id}
-        if validator is None or validator.is_valid(candidate):
+        if _check(mock, documented, media)(candidate):
             return candidate
     return None

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import sse
 
-__all__ = ["fit_body", "fit_events", "request_fields"]
+__all__ = ["fit_body", "fit_events", "overlay", "replaced", "request_fields"]
 
 Check = Callable[[Any], bool]
 # request fields that steer the response rather than describe the object
@@ -30,17 +30,29 @@ def request_fields(body: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in _STEERING and not isinstance(v, bytes)}
 
 
-def _overlay(obj: dict[str, Any], fields: Mapping[str, Any], ok: Check) -> dict[str, Any]:
-    """``obj`` with each field set when the result still validates (all at once if possible)."""
+def replaced(obj: dict[str, Any], changes: Mapping[str, Any], ok: Check) -> dict[str, Any]:
+    """``obj`` with all ``changes`` when the result validates, else ``obj`` unchanged.
+
+    >>> replaced({"id": "a"}, {"id": 1}, ok=lambda b: isinstance(b["id"], str))
+    {'id': 'a'}
+    """
+    candidate = {**obj, **changes}
+    return candidate if ok(candidate) else obj
+
+
+def overlay(obj: dict[str, Any], fields: Mapping[str, Any], ok: Check) -> dict[str, Any]:
+    """``obj`` with each field set when the result still validates (all at once if possible).
+
+    >>> overlay({"id": "a"}, {"id": 1, "name": "n"}, ok=lambda b: isinstance(b["id"], str))
+    {'id': 'a', 'name': 'n'}
+    """
     if not fields:
         return obj
     merged = {**obj, **fields}
     if ok(merged):
         return merged
     for key, value in fields.items():
-        candidate = {**obj, key: value}
-        if ok(candidate):
-            obj = candidate
+        obj = replaced(obj, {key: value}, ok)
     return obj
 
 
@@ -64,11 +76,11 @@ def fit_body(
     ids = {k: v for k, v in path_params.items() if k in body and k != item}
     if item is not None and item in path_params and "id" in body:
         ids["id"] = path_params[item]
-    body = _overlay(body, ids, ok)
-    body = _overlay(body, {k: v for k, v in fields.items() if k in body or k == "model"}, ok)
-    body = _overlay(body, {k: v for k, v in fields.items() if k not in body}, ok)
+    body = overlay(body, ids, ok)
+    body = overlay(body, {k: v for k, v in fields.items() if k in body or k == "model"}, ok)
+    body = overlay(body, {k: v for k, v in fields.items() if k not in body}, ok)
     if isinstance(body.get("data"), list) and body.get("object") not in (None, "list"):
-        body = _overlay(body, {"object": "list"}, ok)  # list envelopes say "list"
+        body = overlay(body, {"object": "list"}, ok)  # list envelopes say "list"
     inputs = fields.get("input")
     data = body.get("data")
     if isinstance(data, list) and data and all(isinstance(d, dict) and "index" in d for d in data):
@@ -78,7 +90,7 @@ def fit_body(
             else 1
         )
         items = [{**copy.deepcopy(data[i % len(data)]), "index": i} for i in range(count)]
-        body = _overlay(body, {"data": items}, ok)  # one embedding per input, indexed 0..n-1
+        body = overlay(body, {"data": items}, ok)  # one embedding per input, indexed 0..n-1
     choices = body.get("choices")
     if isinstance(choices, list) and choices and (n is not None or tools is not None):
         fitted = _choices(choices, n or len(choices), tools=bool(tools))

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..spec import Operation, Spec
-from .fit import Check, request_fields
-from .state import Route, Store, _properties, routes
+from .fit import Check, overlay, replaced, request_fields
+from .state import Route, Store, properties, routes
 
 __all__ = ["Resources"]
 
@@ -60,7 +60,7 @@ class Resources:
         media = next(iter(response.content.values()), None) if response else None
         if media is None or media.schema is None:
             return []
-        prop = _properties(self.spec, media.schema).get("object")
+        prop = properties(self.spec, media.schema).get("object")
         if not isinstance(prop, dict):
             return []
         values = prop.get("enum") or ([prop["const"]] if "const" in prop else [])
@@ -71,7 +71,7 @@ class Resources:
         media = next(iter(body.content.values()), None) if body else None
         if media is None or media.schema is None:
             return None
-        prop = _properties(self.spec, media.schema).get("store")
+        prop = properties(self.spec, media.schema).get("store")
         if not isinstance(prop, dict):
             return None
         return bool(prop.get("default", False))
@@ -124,7 +124,7 @@ class Resources:
         if key is not None and route.kind == "delete" and item is not None:
             self.store.delete(route.collection, key, item)
             return (
-                _set(generated, {"id": item, "deleted": True}, ok)
+                replaced(generated, {"id": item, "deleted": True}, ok)
                 if isinstance(generated, dict)
                 else generated
             )
@@ -136,7 +136,7 @@ class Resources:
         if route.kind == "retrieve" and stored is not None:
             return stored
         if route.kind == "update" and stored is not None:
-            merged = self._merge(stored, request_fields(request), ok)
+            merged = overlay(stored, request_fields(request), ok)
             return self.store.put(route.collection, key, merged)
         if route.kind == "list":
             return self._list(route.collection, key, query, generated, ok)
@@ -155,7 +155,7 @@ class Resources:
     ) -> Any:
         if "id" not in generated:  # the schema leaves ``id`` optional (AdminApiKey): give one
             noun = _noun(route.collection).replace(" ", "_")
-            generated = _set(generated, {"id": f"{noun}_{self.store.tick()}"}, ok)
+            generated = replaced(generated, {"id": f"{noun}_{self.store.tick()}"}, ok)
             if "id" not in generated:
                 return generated
         obj = dict(generated)
@@ -165,29 +165,21 @@ class Resources:
             else None
         )
         if isinstance(named, str):  # POST /vector_stores/{id}/files {"file_id": …} → id = file_id
-            obj = _set(obj, {"id": named}, ok)
+            obj = replaced(obj, {"id": named}, ok)
         base, suffix = str(obj["id"]), 1
         while self.store.exists(route.collection, key, str(obj["id"])) and suffix < 100:
-            obj = _set(obj, {"id": f"{base}{suffix}"}, ok)
+            obj = replaced(obj, {"id": f"{base}{suffix}"}, ok)
             suffix += 1
         if isinstance(obj.get("created_at"), int):
-            obj = _set(obj, {"created_at": self.store.tick()}, ok)
+            obj = replaced(obj, {"created_at": self.store.tick()}, ok)
         files = request.get("__files__") if isinstance(request, Mapping) else None
         if files:
             filename, content = next(iter(files.values()))
-            obj = _set(obj, {"filename": filename, "bytes": len(content)}, ok)
+            obj = replaced(obj, {"filename": filename, "bytes": len(content)}, ok)
             self.store.contents[str(obj["id"])] = content
         if self.stores(op, request):
             self.store.put(route.collection, key, obj)
         return obj
-
-    def _merge(self, stored: dict[str, Any], fields: Mapping[str, Any], ok: Check) -> Any:
-        merged = {**stored, **fields}
-        if ok(merged):
-            return merged
-        for name, value in fields.items():
-            stored = _set(stored, {name: value}, ok)
-        return stored
 
     def _list(
         self,
@@ -251,7 +243,7 @@ class Resources:
                 result["status"] = status
                 break
         if route.verb == "complete" and "file" in generated:
-            result = _set(result, {"file": generated["file"]}, ok)
+            result = replaced(result, {"file": generated["file"]}, ok)
         return self.store.put(route.collection, key, result)
 
     def _complete_upload(self, request: Any, file: dict[str, Any]) -> None:
@@ -291,8 +283,3 @@ def _parents_of(collection: str, kinds: Mapping[str, str]) -> list[tuple[str, st
         if prefix in known:
             out.append((prefix, name))
     return out
-
-
-def _set(obj: dict[str, Any], changes: Mapping[str, Any], ok: Check) -> dict[str, Any]:
-    candidate = {**obj, **changes}
-    return candidate if ok(candidate) else obj

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..spec import Operation, Spec
 
-__all__ = ["Page", "Route", "Store", "routes"]
+__all__ = ["Page", "Route", "Store", "properties", "routes"]
 
 _FIRST_CREATED_AT = 1_742_600_000  # 2025-03-22, the date of OpenAI's spec 2.3.0
 
@@ -63,28 +63,25 @@ def _creates_objects(op: Operation, spec: Spec) -> bool:
         if not status.startswith("2"):
             continue
         for media in response.content.values():
-            if media.schema and "id" in _properties(spec, media.schema):
+            if media.schema and "id" in properties(spec, media.schema):
                 return True
     return False
 
 
-def _properties(spec: Spec, location: str, depth: int = 0) -> dict[str, Any]:
-    schema = spec.resolve(location)
+def properties(spec: Spec, location: str, depth: int = 0) -> dict[str, Any]:
+    """The properties a schema declares, through ``$ref`` and ``allOf`` (raw OpenAPI schemas).
+
+    >>> sorted(properties(spec, spec.uri + "#/components/schemas/OpenAIFile"))[:2]  # doctest: +SKIP
+    ['bytes', 'created_at']
+    """
+    location, schema = spec.documents.deref(spec.resolve(location), location)
     found: dict[str, Any] = {}
     if not isinstance(schema, dict) or depth > 8:
         return found
-    if "$ref" in schema:
-        found.update(_properties(spec, _join(location, schema["$ref"]), depth + 1))
     for index, _ in enumerate(schema.get("allOf") or ()):
-        found.update(_properties(spec, f"{location}/allOf/{index}", depth + 1))
+        found.update(properties(spec, f"{location}/allOf/{index}", depth + 1))
     found.update(schema.get("properties") or {})
     return found
-
-
-def _join(location: str, ref: str) -> str:
-    if ref.startswith("#"):
-        return location.split("#", 1)[0] + ref
-    return ref
 
 
 def routes(spec: Spec) -> dict[str, Route]:
