@@ -236,19 +236,24 @@ class Mock:
                 "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
                 operation=op.operation_id,
             ), notes
+        kind = media_kind(request.content_type.split(";")[0].strip()) if request.body else ""
+        decoded = _decoded(request, kind)
         violations = tuple(
             self.validator.request(
                 op,
                 path_params=params,
                 query=request.query,
                 headers=request.headers,
-                body=request.body,
+                # JSON is parsed once, here; anything else the validator decodes itself
+                body=decoded
+                if kind == "json" and isinstance(decoded, (dict, list))
+                else request.body,
             )
         )
         errors = [v for v in violations if v.is_error]
         if errors:
             return self._rejected(op, errors).with_(violations=violations), notes
-        call = self._call(request, op, params)
+        call = self._call(request, op, params, decoded)
         rule = self.overrides.get(op.operation_id)
         answer = self._overridden(rule, call) if rule is not None else self._generated(call, notes)
         return answer.with_(operation=op.operation_id, violations=violations), notes
@@ -322,18 +327,7 @@ class Mock:
             message += f" (and {more} more violation{'s' if more > 1 else ''})"
         return error_response(400, message, param=param, code=code, operation=op.operation_id)
 
-    def _call(self, request: MockRequest, op: Operation, params: dict[str, str]) -> Call:
-        body: Any = None
-        kind = media_kind(request.content_type.split(";")[0].strip()) if request.body else ""
-        try:
-            if kind == "json":
-                body = decode_json(request.body)
-            elif kind == "multipart":
-                parts = parse_multipart(request.body, request.content_type)
-                body = {n: v.decode("utf-8", "replace") for n, v, f in parts if f is None}
-                body["__files__"] = {n: (f, v) for n, v, f in parts if f is not None}
-        except (DecodeError, ValueError):
-            body = None
+    def _call(self, request: MockRequest, op: Operation, params: dict[str, str], body: Any) -> Call:
         profile = request.headers.get("x-conformance-profile") or self.profile
         seed = request.headers.get("x-conformance-seed") or str(self.seed)
         fingerprint = hashlib.sha256(
@@ -393,6 +387,24 @@ class Mock:
                     param="x-conformance-status",
                 )
         return answer(self, call, status, notes)
+
+
+def _decoded(request: MockRequest, kind: str) -> Any:
+    """The request body as the mock uses it: parsed JSON, or form fields with files under
+    ``"__files__"``; None when absent or undecodable (the validator says why)."""
+    try:
+        if kind == "json":
+            return decode_json(request.body)
+        if kind == "multipart":
+            parts = parse_multipart(request.body, request.content_type)
+            body: dict[str, Any] = {
+                n: v.decode("utf-8", "replace") for n, v, f in parts if f is None
+            }
+            body["__files__"] = {n: (f, v) for n, v, f in parts if f is not None}
+            return body
+    except (DecodeError, ValueError):
+        pass
+    return None
 
 
 _REQUIRED = re.compile(r"""^["']([^"']+)["'] is a required property""")
