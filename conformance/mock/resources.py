@@ -15,7 +15,7 @@ from typing import Any
 
 from ..spec import Operation, Spec
 from .fit import Check, overlay, replaced, request_fields
-from .state import Route, Store, properties, routes
+from .state import Route, Store, parents, properties, routes
 
 __all__ = ["Resources"]
 
@@ -153,17 +153,13 @@ class Resources:
         generated: dict[str, Any],
         ok: Check,
     ) -> Any:
+        noun = _noun(route.collection).replace(" ", "_")
         if "id" not in generated:  # the schema leaves ``id`` optional (AdminApiKey): give one
-            noun = _noun(route.collection).replace(" ", "_")
             generated = replaced(generated, {"id": f"{noun}_{self.store.tick()}"}, ok)
             if "id" not in generated:
                 return generated
         obj = dict(generated)
-        named = (
-            request.get(f"{_noun(route.collection).replace(' ', '_')}_id")
-            if isinstance(request, Mapping)
-            else None
-        )
+        named = request.get(f"{noun}_id") if isinstance(request, Mapping) else None
         if isinstance(named, str):  # POST /vector_stores/{id}/files {"file_id": …} → id = file_id
             obj = replaced(obj, {"id": named}, ok)
         base, suffix = str(obj["id"]), 1
@@ -266,20 +262,10 @@ class Resources:
         if key is None:
             return
         if make_parent is not None:
-            for parent, name in _parents_of(collection, self.kinds):
+            for parent, name in parents(collection, set(self.kinds.values())):
                 parent_key = self.key(parent, obj)
                 if parent_key is not None and not self.store.exists(parent, parent_key, obj[name]):
                     made = make_parent(parent, obj[name])
                     if isinstance(made, dict):
                         self.store.put(parent, parent_key, made)
         self.store.put(collection, key, obj)
-
-
-def _parents_of(collection: str, kinds: Mapping[str, str]) -> list[tuple[str, str]]:
-    out = []
-    known = set(kinds.values())
-    for name in _names(collection):
-        prefix = collection.split("{" + name + "}", 1)[0].rstrip("/")
-        if prefix in known:
-            out.append((prefix, name))
-    return out

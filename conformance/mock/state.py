@@ -23,7 +23,7 @@ from typing import Any
 
 from ..spec import Operation, Spec
 
-__all__ = ["Page", "Route", "Store", "properties", "routes"]
+__all__ = ["Page", "Route", "Store", "parents", "properties", "routes"]
 
 _FIRST_CREATED_AT = 1_742_600_000  # 2025-03-22, the date of OpenAI's spec 2.3.0
 
@@ -107,15 +107,19 @@ def routes(spec: Spec) -> dict[str, Route]:
             collections.add(path)
     found: dict[str, Route] = {}
     for op in spec.operations:
-        segments = _segments(op.path)
-        parents = _parents(segments, collections)
-        route = _route(op, segments, collections, parents)
+        route = _route(op, _segments(op.path), collections, parents(op.path, collections))
         if route is not None:
             found[op.operation_id] = route
     return found
 
 
-def _parents(segments: list[str], collections: set[str]) -> tuple[tuple[str, str], ...]:
+def parents(path: str, collections: set[str]) -> tuple[tuple[str, str], ...]:
+    """(collection, path parameter) of each object a path names in one of ``collections``.
+
+    >>> parents("/threads/{thread_id}/runs/{run_id}/steps", {"/threads", "/threads/{thread_id}/runs"})
+    (('/threads', 'thread_id'), ('/threads/{thread_id}/runs', 'run_id'))
+    """
+    segments = _segments(path)
     out = []
     for index, segment in enumerate(segments):
         name = _param(segment)
@@ -159,7 +163,7 @@ def _route(
 class Store:
     """Objects by collection and parent ids, in creation order; uploaded bytes by object id.
 
-    >>> store = Store(); store.put("/files", (), {"id": "file-1", "object": "file"})
+    >>> store = Store(); _ = store.put("/files", (), {"id": "file-1", "object": "file"})
     >>> store.get("/files", (), "file-1")["object"]
     'file'
     """
