@@ -52,15 +52,16 @@ _TIMEOUT_MESSAGE = "The read operation timed out"
 
 
 def to_mock_request(request: httpx.Request) -> MockRequest:
-    """The ``MockRequest`` for an httpx request: its URL path (with the base path), raw query,
-    headers (names lower-cased, repeated ones joined with ``", "``) and body.
+    """The ``MockRequest`` for an httpx request: its URL path (with the base path, still
+    percent-encoded so ``%2F`` inside an id survives routing), raw query, headers (names
+    lower-cased, repeated ones joined with ``", "``) and body.
 
-    >>> to_mock_request(httpx.Request("GET", "https://api.openai.com/v1/models?limit=2")).path
-    '/v1/models'
+    >>> to_mock_request(httpx.Request("GET", "https://api.openai.com/v1/models/ft%3Ao%2Fm?limit=2")).path
+    '/v1/models/ft%3Ao%2Fm'
     """
     return MockRequest(
         request.method,
-        request.url.path,
+        request.url.raw_path.split(b"?", 1)[0].decode("ascii"),
         request.url.query.decode("ascii", "replace"),
         {name.lower(): value for name, value in request.headers.items()},
         request.read(),

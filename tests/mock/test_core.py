@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import hypothesis.strategies as st
 import pytest
 from support import SPECS
 
 from conformance import Validator, load_spec
 from conformance.mock import Mock, MockRequest, MockResponse
 from conformance.mock.draw import draw
+from conformance.mock.transport import to_mock_request
 from conformance.spec import Spec
 from conformance.strategies import invalid_requests, requests
 
@@ -149,7 +149,7 @@ def test_every_operation_answers_generated_requests_with_valid_responses(name: s
     failures = []
     for op in spec.operations:
         for index in range(2):
-            case = draw_one(requests(spec, op), f"{name}:{op.operation_id}:{index}")
+            case = draw(requests(spec, op), f"{name}:{op.operation_id}:{index}")
             request = case.to_httpx("http://mock/v1")
             response = mock.handle(as_mock_request(request))
             errors = []
@@ -176,19 +176,9 @@ def test_every_operation_answers_generated_requests_with_valid_responses(name: s
 
 
 def as_mock_request(request: Any) -> MockRequest:
-    """An httpx request as the mock sees it: the path still percent-encoded."""
-    path = request.url.raw_path.split(b"?", 1)[0].decode()
-    return MockRequest(
-        request.method,
-        path,
-        request.url.query.decode(),
-        {**dict(request.headers), **AUTH},
-        request.read(),
-    )
-
-
-def draw_one(strategy: st.SearchStrategy[Any], seed: str) -> Any:
-    return draw(strategy, seed)
+    """A generated request, with credentials, as the mock sees it."""
+    request.headers.update(AUTH)
+    return to_mock_request(request)
 
 
 def test_generated_invalid_requests_are_rejected_with_the_announced_violation(spec: Spec) -> None:

@@ -96,6 +96,13 @@ def test_chunk_stream_pauses_between_chunks_and_drops() -> None:
     assert asyncio.run(collect()) == [b"a", b"b"]
 
 
+def test_ids_with_encoded_slashes_route_to_their_operation(client: openai.OpenAI) -> None:
+    model = client.models.retrieve(
+        "ft:gpt-4o:org/custom"
+    )  # the SDK sends ft%3Agpt-4o%3Aorg%2Fcustom
+    assert model.id == "ft:gpt-4o:org/custom"
+
+
 def test_mock_router_is_a_respx_router(spec: Spec) -> None:
     router = mock_router(Mock(spec))
     assert isinstance(router, respx.MockRouter)
