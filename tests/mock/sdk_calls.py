@@ -2,7 +2,9 @@
 
 Depends only on ``openai`` and the standard library, so it runs in any venv with any SDK from
 1.6x on: ``python tests/mock/sdk_calls.py http://127.0.0.1:8000/v1`` prints one JSON line per
-call and exits 1 when a call failed. ``run_all(client)`` returns ``(operationId, outcome)``
+call and exits 1 when a call failed. ``--in-process SPEC`` (with ``conformance`` importable)
+answers the calls with the mock through its respx router instead, and also prints each request
+the mock found invalid. ``run_all(client)`` returns ``(operationId, outcome)``
 pairs, where outcome is ``"ok"``, ``"skip: …"`` (the SDK has no method for the operation, or
 its method calls a path the spec does not have) or ``"fail: …"``.
 
@@ -685,13 +687,38 @@ def make_client(
     return openai.OpenAI(**kwargs)
 
 
+def _in_process(spec_path: str, strict: bool, log: Callable[[dict[str, Any]], None]) -> list[Any]:
+    """Run every call through ``conformance.mock.mock_router`` in this process; log each
+    request the mock found invalid as ``{"invalid": ...}``."""
+    from conformance.mock import Mock
+    from conformance.mock.transport import mock_router
+    from conformance.spec import load_spec
+
+    mock = Mock(load_spec(spec_path), profile="typical", seed=0)
+    with mock_router(mock):
+        results = run_all(make_client("https://api.openai.com/v1", strict=strict), log=log)
+    for record in mock.records:
+        if not record.valid:
+            where = f"{record.method} {record.path} ({record.operation})"
+            problems = [f"{v.pointer} [{v.keyword}] {v.message}" for v in record.violations]
+            log({"invalid": where, "violations": problems})
+    return results
+
+
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     if len(args) != 1:
-        print("usage: sdk_calls.py BASE_URL [--strict]", file=sys.stderr)
+        print("usage: sdk_calls.py (BASE_URL | --in-process SPEC) [--strict]", file=sys.stderr)
         return 2
-    client = make_client(args[0], strict="--strict" in argv)
-    results = run_all(client, log=lambda line: print(json.dumps(line), flush=True))
+
+    def log(line: dict[str, Any]) -> None:
+        print(json.dumps(line), flush=True)
+
+    strict = "--strict" in argv
+    if "--in-process" in argv:
+        results = _in_process(args[0], strict, log)
+    else:
+        results = run_all(make_client(args[0], strict=strict), log=log)
     failed = [r for r in results if r[1].startswith("fail")]
     print(
         json.dumps(

@@ -1,6 +1,6 @@
 """The broad SDK test (issue #4): the official OpenAI SDK calls every method it has for the
-2.3.0 operations against the mock and gets typed results — in process with the installed SDK,
-and (slow) over HTTP with an SDK contemporary with the spec (openai==1.68.2) in its own venv.
+2.3.0 operations against the mock and gets typed results — in process (respx) and over HTTP, with
+the installed SDK and (slow) with an SDK contemporary with the spec (openai==1.68.2) in its own venv.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sdk_calls
@@ -23,6 +24,7 @@ from conformance.mock.transport import mock_router
 from conformance.spec import Spec, load_spec
 
 SPEC_PATH = SPECS / "openai-2.3.0.yaml"
+ROOT = Path(__file__).resolve().parents[2]
 OLD_SDK = "1.68.2"
 SDK_CALLS = Path(sdk_calls.__file__)
 
@@ -143,22 +145,39 @@ def _free_port() -> int:
 
 
 def _old_sdk_python() -> Path:
-    """A venv with openai==1.68.2, made once and kept in ~/.cache/openai-conformance."""
+    """A venv with openai==1.68.2 and this project (editable, for the in-process run), made
+    once and kept in ~/.cache/openai-conformance."""
     root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     venv = root / "openai-conformance" / f"sdk-{OLD_SDK}"
     python = venv / "bin" / "python"
-    probe = [str(python), "-c", "import openai; print(openai.__version__)"]
+    probe = [str(python), "-c", "import openai, conformance; print(openai.__version__)"]
     if python.exists():
         found = subprocess.run(probe, capture_output=True, text=True)
         if found.stdout.strip() == OLD_SDK:
             return python
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", f"openai=={OLD_SDK}"],
+        [str(python), "-m", "pip", "install", "-q", f"openai=={OLD_SDK}", "-e", str(ROOT)],
         check=True,
         timeout=600,
     )
     return python
+
+
+def _run_sdk_calls(python: Path, *args: str) -> tuple[list[tuple[str, str]], list[Any], str]:
+    """``sdk_calls.py`` in its own process: its ``(operation, outcome)`` pairs, the invalid
+    requests it reported (in-process runs) and its output for failure messages."""
+    run = subprocess.run(
+        [str(python), str(SDK_CALLS), *args], capture_output=True, text=True, timeout=600
+    )
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    results = [(d["operation"], d["outcome"]) for d in lines if "operation" in d]
+    output = run.stdout[-4000:] + run.stderr[-4000:]
+    assert results, f"sdk_calls.py printed nothing:\n{output}"
+    invalid = [d for d in lines if "invalid" in d]
+    if run.returncode != 0:
+        invalid.append({"exit": run.returncode, "output": output})
+    return results, invalid, output
 
 
 @pytest.fixture
@@ -199,20 +218,19 @@ def mock_server(mock_log: Path) -> Iterator[str]:
 def test_sdk_over_http(spec: Spec, mock_server: str, mock_log: Path, sdk: str) -> None:
     """``sdk_calls.py`` in its own process, against ``python -m conformance mock`` over HTTP."""
     python = Path(sys.executable) if sdk == "installed" else _old_sdk_python()
-    run = subprocess.run(
-        [str(python), str(SDK_CALLS), mock_server],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    results = [(d["operation"], d["outcome"]) for d in lines if "operation" in d]
-    assert results, f"sdk_calls.py printed nothing:\n{run.stdout}\n{run.stderr}"
-    invalid = [
+    results, problems, _ = _run_sdk_calls(python, mock_server)
+    problems += [
         record
         for record in map(json.loads, mock_log.read_text().splitlines())
         if not record["valid"]
     ]
-    assert not invalid, json.dumps(invalid, indent=1)[:8000]
+    assert not problems, json.dumps(problems, indent=1)[:8000]
     _check(results, spec, NO_SDK_METHOD | (OLD_NO_SDK_METHOD if sdk == OLD_SDK else set()))
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+
+
+@pytest.mark.slow
+def test_old_sdk_in_process(spec: Spec) -> None:
+    """openai==1.68.2, unmodified, in its own venv: the respx router answers its httpx client."""
+    results, problems, _ = _run_sdk_calls(_old_sdk_python(), "--in-process", str(SPEC_PATH))
+    assert not problems, json.dumps(problems, indent=1)[:8000]
+    _check(results, spec, NO_SDK_METHOD | OLD_NO_SDK_METHOD)
