@@ -132,15 +132,20 @@ def _fresh_id(mock: Mock, body: Any, ok: Check) -> Any:
     """A new object never reuses an id the mock gave out before (variants repeat, ids must not).
 
     A reused id gets the next suffix of its own counter (``asst_x`` → ``asst_x2``), checked once.
+    Only the drawn ids are kept, so the map is bounded by the variant pools, however long the
+    mock runs; a suffix that spells another drawn id is skipped.
     """
     if not isinstance(body, dict) or not isinstance(body.get("id"), str):
         return body
     base = body["id"]
-    if base in mock.issued:
-        mock.issued[base] += 1
-        body = replaced(body, {"id": f"{base}{mock.issued[base]}"}, ok)
-    mock.issued.setdefault(body["id"], 1)
-    return body
+    if base not in mock.issued:
+        mock.issued[base] = 1
+        return body
+    count = mock.issued[base] + 1
+    while f"{base}{count}" in mock.issued:
+        count += 1
+    mock.issued[base] = count
+    return replaced(body, {"id": f"{base}{count}"}, ok)
 
 
 def _base64_embeddings(body: Any, ok: Check, notes: list[str]) -> Any:

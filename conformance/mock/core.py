@@ -117,7 +117,7 @@ class Mock:
         self._lock = threading.RLock()
         self._rng = random.Random(f"faults:{seed}")
         self.pool = Pool()
-        self.issued: dict[str, int] = {}  # ids of objects created so far → reuse counter
+        self.issued: dict[str, int] = {}  # drawn ids handed out so far → reuse counter
 
     # -- control -------------------------------------------------------------------------------
 
@@ -153,7 +153,7 @@ class Mock:
 
     @property
     def records(self) -> list[Record]:
-        """The request log."""
+        """The request log (the latest 10,000 requests; the JSONL file keeps them all)."""
         return self.log.records
 
     # -- answering -----------------------------------------------------------------------------
@@ -208,7 +208,7 @@ class Mock:
         return (
             "req_"
             + hashlib.sha1(
-                f"{self.seed}:{len(self.log.records)}:{request.method}:{request.path}".encode()
+                f"{self.seed}:{self.log.count}:{request.method}:{request.path}".encode()
             ).hexdigest()[:24]
         )
 

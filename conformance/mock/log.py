@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -51,22 +52,30 @@ class Record:
 
 
 class RequestLog:
-    """Records in memory, and as JSON lines in a file when a path is given.
+    """Records in memory (the latest ``keep``, so a long-running server stays small), and every
+    one as JSON lines in a file when a path is given.
 
-    >>> log = RequestLog(); log.records
-    []
+    >>> log = RequestLog(); log.records, log.count
+    ([], 0)
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.records: list[Record] = []
+    def __init__(self, path: str | Path | None = None, keep: int = 10_000) -> None:
+        self._records: deque[Record] = deque(maxlen=keep)
+        self.count = 0  # records added since the last clear, including those no longer kept
         self.path = Path(path) if path is not None else None
         self._file: IO[str] | None = None
         self._lock = threading.Lock()
 
+    @property
+    def records(self) -> list[Record]:
+        """The latest records kept in memory, oldest first."""
+        return list(self._records)
+
     def add(self, record: Record) -> None:
         """Keep a record; append it to the file at once (nothing is lost on a crash)."""
         with self._lock:
-            self.records.append(record)
+            self._records.append(record)
+            self.count += 1
             if self.path is not None:
                 if self._file is None:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,12 +85,13 @@ class RequestLog:
 
     def invalid(self) -> list[Record]:
         """The records of requests that broke the spec."""
-        return [r for r in self.records if not r.valid]
+        return [r for r in self._records if not r.valid]
 
     def clear(self) -> None:
         """Forget the in-memory records (the file keeps its lines)."""
         with self._lock:
-            self.records.clear()
+            self._records.clear()
+            self.count = 0
 
     def close(self) -> None:
         """Close the file, if any."""

@@ -12,6 +12,7 @@ from support import SPECS
 from conformance import Validator, load_spec
 from conformance.mock import Mock, MockRequest, MockResponse
 from conformance.mock.draw import draw
+from conformance.mock.log import Record, RequestLog
 from conformance.mock.transport import to_mock_request
 from conformance.spec import Spec
 from conformance.strategies import invalid_requests, requests
@@ -255,6 +256,25 @@ def test_request_log_is_written_as_jsonl_as_it_goes(spec: Spec, tmp_path: Path) 
     ]
     assert {v["keyword"] for v in lines[1]["violations"]} >= {"required"}
     mock.log.close()
+
+
+def test_memory_stays_bounded_while_the_file_keeps_every_request(tmp_path: Path) -> None:
+    log = RequestLog(tmp_path / "requests.jsonl", keep=3)
+    for i in range(5):
+        log.add(Record(0.0, "GET", f"/v1/models/{i}", "", "retrieveModel", 200, (), (), 1.0, ()))
+    assert [r.path for r in log.records] == ["/v1/models/2", "/v1/models/3", "/v1/models/4"]
+    assert log.count == 5
+    assert len((tmp_path / "requests.jsonl").read_text().splitlines()) == 5
+    log.close()
+
+
+def test_created_ids_stay_unique_with_a_bounded_id_map(spec: Spec) -> None:
+    """Variants repeat (a pool of 128 per answer kind); ids handed out must not, and the mock
+    remembers only the drawn ids, not every id it handed out."""
+    mock = Mock(spec, seed=1, state=False)
+    ids = [as_json(send(mock, "POST", "/v1/chat/completions", CHAT))["id"] for _ in range(400)]
+    assert len(set(ids)) == 400
+    assert len(mock.issued) <= 128 < 400
 
 
 def test_faults_apply_from_the_mock_and_per_request(spec: Spec) -> None:
