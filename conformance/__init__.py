@@ -5,21 +5,45 @@
 >>> validator = conformance.Validator(spec)  # doctest: +SKIP
 >>> validator.response("listModels", status=200, body={"object": "list", "data": []})  # doctest: +SKIP
 []
+
+The names below load on first use (PEP 562), so ``import conformance.pytest_plugin`` — which
+pytest does in every project that installs this package — costs no spec or validator imports.
 """
 
-from .errors import (
-    ConformanceError,
-    InputError,
-    RefError,
-    SpecError,
-    SpecLoadError,
-    UnknownOperationError,
-)
-from .spec import AppliedErratum, Operation, Spec, load_spec
-from .validate import Validator, Violation
-from .validate.examples import ExampleResult, check_examples
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import (
+        ConformanceError,
+        InputError,
+        RefError,
+        SpecError,
+        SpecLoadError,
+        UnknownOperationError,
+    )
+    from .spec import AppliedErratum, Operation, Spec, load_spec
+    from .validate import Validator, Violation
+    from .validate.examples import ExampleResult, check_examples
 
 __version__ = "0.1.0"
+
+_HOMES = {
+    ".errors": (
+        "ConformanceError",
+        "InputError",
+        "RefError",
+        "SpecError",
+        "SpecLoadError",
+        "UnknownOperationError",
+    ),
+    ".spec": ("AppliedErratum", "Operation", "Spec", "load_spec"),
+    ".validate": ("Validator", "Violation"),
+    ".validate.examples": ("ExampleResult", "check_examples"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "AppliedErratum",
@@ -38,3 +62,16 @@ __all__ = [
     "check_examples",
     "load_spec",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'conformance' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
