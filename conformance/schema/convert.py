@@ -7,6 +7,9 @@ absolute refs into it. What changes on the way:
   composes or references others, as an ``anyOf`` with ``{"type": "null"}``. A ``nullable``
   without ``type`` does the same. A ``nullable`` beside a 3.0 ``$ref`` is honoured too.
 - 3.0 boolean ``exclusiveMinimum``/``exclusiveMaximum`` become the 2020-12 numeric form.
+- OpenAPI's ``format: int32``/``int64`` on an integer become the bounds they mean (signed 32/64
+  bits), intersected with the schema's own. Other formats stay annotations here; requests
+  assert them (see ``conformance.validate.engine``).
 - 3.0 ``$ref`` siblings are ignored (as 3.0 says); 3.1 ``$ref`` siblings apply.
 - ``$recursiveRef``/``$dynamicRef`` ``"#"`` refer to the component schema they sit in.
 - ``readOnly`` properties are not required in requests, ``writeOnly`` ones not in responses.
@@ -68,6 +71,7 @@ _KEEP = {
     "contentMediaType",
 }
 FRAGMENT_SAFE = "/~$!&'()*+,;=:@-._"
+_INT_FORMATS = {"int32": 2**31, "int64": 2**63}
 _COMPOSED = ("$ref", "allOf", "anyOf", "oneOf", "not", "if")
 
 
@@ -100,6 +104,21 @@ def allow_null(schema: dict[str, Any]) -> dict[str, Any]:
     if "const" in out:
         out["enum"] = [out.pop("const"), None]
     return out
+
+
+def _int_bounds(out: dict[str, Any], half: int) -> None:
+    """Bound an integer schema to ``[-half, half - 1]``, keeping tighter bounds of its own.
+
+    >>> s = {"type": "integer", "minimum": 0}; _int_bounds(s, 2**31); s["minimum"], s["maximum"]
+    (0, 2147483647)
+    """
+    kind = out.get("type")
+    if kind != "integer" and not (isinstance(kind, list) and "integer" in kind):
+        return
+    low, high = out.get("minimum"), out.get("maximum")
+    number = (int, float)
+    out["minimum"] = max(low, -half) if isinstance(low, number) else -half
+    out["maximum"] = min(high, half - 1) if isinstance(high, number) else half - 1
 
 
 class Converter:
@@ -210,6 +229,8 @@ class Converter:
                     node.get(bound), bool
                 ):
                     out[bound] = node[bound]
+        if isinstance(out.get("format"), str) and out["format"] in _INT_FORMATS:
+            _int_bounds(out, _INT_FORMATS[out["format"]])
         if "required" in out and isinstance(node.get("properties"), dict):
             out["required"] = self._required(out["required"], node["properties"], location)
         if isinstance(node.get("discriminator"), dict):

@@ -6,6 +6,10 @@ Validation runs the strict validator first: when it passes there is nothing to r
 the common case and costs one call. Otherwise the lenient validator's errors are violations and
 the properties only the strict one rejects are reported as ``undeclared`` warnings (errors in
 strict mode).
+
+Request validators also assert ``format`` (``uri``, ``date``, ``email``…; unknown formats such as
+``binary`` are ignored), as the API rejects a malformed image URL. Response validators keep
+formats as annotations (JSON Schema's default), so both engines read responses alike.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class Engine:
         self._registry_size = -1
         self._compiled: dict[tuple[str, bool], Any] = {}
         self._reference: dict[str, Any] = {}
+        self._formats = schemas.direction == "request"
 
     def _current_registry(self) -> Any:
         if self._registry_size != len(self.schemas.defs):
@@ -89,13 +94,17 @@ class Engine:
                     "$ref": ref.replace(self.schemas.uri, self.schemas.strict_uri, 1),
                     "unevaluatedProperties": False,
                 }
-            validator = jsonschema_rs.Draft202012Validator(schema, registry=registry)
+            validator = jsonschema_rs.Draft202012Validator(
+                schema, registry=registry, validate_formats=self._formats
+            )
             self._compiled[key] = validator
         return validator
 
     def compile_schema(self, schema: Any) -> Any:
         """A jsonschema-rs validator for any converted schema node (its refs resolve in the set)."""
-        return jsonschema_rs.Draft202012Validator(schema, registry=self._current_registry())
+        return jsonschema_rs.Draft202012Validator(
+            schema, registry=self._current_registry(), validate_formats=self._formats
+        )
 
     def validator(self, location: str, strict: bool = False) -> Any:
         """The compiled validator for a spec schema location."""
@@ -122,7 +131,10 @@ class Engine:
                 ]
             )
             schema = self.schemas.schema(location, strict=strict)
-            self._reference[key] = jsonschema.Draft202012Validator(schema, registry=registry)
+            checker = jsonschema.Draft202012Validator.FORMAT_CHECKER if self._formats else None
+            self._reference[key] = jsonschema.Draft202012Validator(
+                schema, registry=registry, format_checker=checker
+            )
         return self._reference[key]
 
     def is_valid(self, location: str, instance: Any, *, strict: bool = False) -> bool:

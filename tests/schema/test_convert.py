@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from support import SPECS
 
+import conformance.schema.convert as convert_module
 import conformance.schema.strict as strict_module
 from conformance.schema import DISCRIMINATOR, allow_null, def_key, schema_set, strict_schema
 from conformance.schema.convert import Converter
@@ -110,15 +111,39 @@ def test_annotations_are_dropped() -> None:
             "xml": {"name": "a"},
             "externalDocs": {"url": "https://x"},
             "properties": {
-                "x": {"type": "integer", "description": "x", "default": 0, "format": "int32"}
+                "x": {"type": "string", "description": "x", "default": "", "format": "uri"}
             },
         }
     }
     converted, _ = convert(schemas, "A")
     assert converted == {
         "type": "object",
-        "properties": {"x": {"type": "integer", "default": 0, "format": "int32"}},
+        "properties": {"x": {"type": "string", "default": "", "format": "uri"}},
     }
+
+
+@pytest.mark.parametrize("direction", ["request", "response"])
+def test_int32_and_int64_formats_become_bounds_tightened_by_the_schemas_own(direction: str) -> None:
+    schemas = {
+        "A": {
+            "type": "object",
+            "properties": {
+                "seed": {"type": "integer", "format": "int64", "nullable": True},
+                "n": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 2**40},
+                "big": {"type": "integer", "format": "int128"},
+                "text": {"type": "string", "format": "int64"},
+            },
+        }
+    }
+    converted, _ = convert(schemas, "A", direction=direction)
+    props = converted["properties"]
+    assert (props["seed"]["minimum"], props["seed"]["maximum"]) == (-(2**63), 2**63 - 1)
+    assert props["seed"]["type"] == ["integer", "null"]
+    assert (props["n"]["minimum"], props["n"]["maximum"]) == (1, 2**31 - 1)
+    assert "maximum" not in props["big"] and "maximum" not in props["text"]
+    check = jsonschema.Draft202012Validator(converted).is_valid
+    assert check({"seed": 2**63 - 1, "n": 7}) and check({"seed": None})
+    assert not check({"seed": 2**63}) and not check({"n": 2**31})
 
 
 def test_refs_become_absolute_defs_refs_and_are_queued() -> None:
@@ -511,3 +536,4 @@ def test_strict_does_not_modify_its_input() -> None:
 
 def test_strict_module_doctest() -> None:
     assert doctest.testmod(strict_module).failed == 0
+    assert doctest.testmod(convert_module).failed == 0

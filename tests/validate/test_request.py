@@ -218,6 +218,27 @@ def test_json_body_min_items_and_required(v: Validator) -> None:
     assert "model" in found[0].message
 
 
+def test_request_formats_are_asserted_response_formats_are_annotations(v: Validator) -> None:
+    def image(url: str, seed: int = 1) -> dict[str, Any]:
+        part = {"type": "image_url", "image_url": {"url": url}}
+        return {"model": "m", "seed": seed, "messages": [{"role": "user", "content": [part]}]}
+
+    assert v.request("createChatCompletion", body=image("https://example.com/a.png")) == []
+    assert v.request("createChatCompletion", body=image("data:image/png;base64,iVBORw0K")) == []
+    found = v.request("createChatCompletion", body=image("not a url", seed=2**63))
+    assert sorted(summary(found)) == [
+        ("request.body", "/messages/0/content/0/image_url/url", "format"),
+        ("request.body", "/seed", "maximum"),
+    ]
+    assert v.request("createChatCompletion", body=image("", seed=-(2**63))) != []
+    message = {"id": "m", "object": "thread.message", "created_at": 1, "thread_id": "t"}
+    message |= {"status": "completed", "incomplete_details": None, "completed_at": 1}
+    message |= {"incomplete_at": None, "role": "user", "assistant_id": None, "run_id": None}
+    message |= {"attachments": None, "metadata": None}
+    url = {"type": "image_url", "image_url": {"url": "not a url"}}
+    assert v.response("getMessage", body={**message, "content": [url]}) == []
+
+
 def test_invalid_json_body(v: Validator) -> None:
     found = v.request("createChatCompletion", body=b'{"model": ', content_type="application/json")
     assert summary(found) == [("request.body", "", "decode")]
