@@ -26,6 +26,9 @@ _FINAL_STATUS = {
     "archive": ("archived",),
 }
 
+_ENDED = ("cancelled", "cancelling", "expired")
+_FRESH_STATUS = ("pending", "validating", "queued", "in_progress", "completed")
+
 
 def _names(template: str) -> list[str]:
     return _PARAM.findall(template)
@@ -161,11 +164,9 @@ class Resources:
         obj = dict(generated)
         named = request.get(f"{noun}_id") if isinstance(request, Mapping) else None
         if isinstance(named, str):  # POST /vector_stores/{id}/files {"file_id": …} → id = file_id
-            obj = replaced(obj, {"id": named}, ok)
-        base, suffix = str(obj["id"]), 1
-        while self.store.exists(route.collection, key, str(obj["id"])) and suffix < 100:
-            obj = replaced(obj, {"id": f"{base}{suffix}"}, ok)
-            suffix += 1
+            obj = replaced(obj, {"id": named}, ok)  # attached again: the same object, replaced
+        if obj.get("status") in _ENDED:  # a new upload, batch or run has not ended yet
+            obj = next((o for s in _FRESH_STATUS if ok(o := {**obj, "status": s})), obj)
         if isinstance(obj.get("created_at"), int):
             obj = replaced(obj, {"created_at": self.store.tick()}, ok)
         files = request.get("__files__") if isinstance(request, Mapping) else None

@@ -67,6 +67,9 @@ def _kind(schema: dict[str, Any]) -> list[str]:
     return inferred
 
 
+_IDENTITY = ("id", "object", "created_at", "created")
+
+
 class Compiler:
     """Builds strategies for one :class:`SchemaSet` and :class:`Profile`.
 
@@ -361,6 +364,10 @@ class Compiler:
     def _object(self, schema: dict[str, Any], minimal: bool) -> st.SearchStrategy[dict[str, Any]]:
         props: dict[str, Any] = schema.get("properties") or {}
         required = [r for r in schema.get("required") or [] if isinstance(r, str)]
+        if self.profile.realistic and self.schemas.direction == "response" and "object" in props:
+            # an API object the spec leaves loosely specified (AdminApiKey, Invite, Upload…)
+            # still comes with its identity, as the API sends it
+            required += [n for n in _IDENTITY if n in props and n not in required]
         extra = schema.get("additionalProperties")
         req = {
             n: self.compile(props.get(n, True), minimal=minimal, name=n, parent=schema)

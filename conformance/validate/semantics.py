@@ -52,6 +52,20 @@ def _sum_rule(id: str, parts: tuple[str, str], total: str) -> Rule:
     )
 
 
+def _prompt_only(obj: Obj) -> bool:
+    return _ints(obj, "prompt_tokens", "total_tokens") and "completion_tokens" not in obj
+
+
+def _check_prompt_only(obj: Obj) -> str | None:
+    if obj["total_tokens"] == obj["prompt_tokens"]:
+        return None
+    return f"total_tokens is {obj['total_tokens']}, not prompt_tokens = {obj['prompt_tokens']}"
+
+
+def _fix_prompt_only(obj: Obj) -> None:
+    obj["total_tokens"] = obj["prompt_tokens"]
+
+
 def _indexed(obj: Obj) -> bool:
     items = obj.get("choices")
     return (
@@ -110,6 +124,13 @@ def _fix_arguments(obj: Obj) -> None:
 RULES: tuple[Rule, ...] = (
     _sum_rule("usage-total", ("prompt_tokens", "completion_tokens"), "total_tokens"),
     _sum_rule("usage-total-io", ("input_tokens", "output_tokens"), "total_tokens"),
+    Rule(
+        "usage-total-prompt",
+        "total_tokens = prompt_tokens when nothing is completed (embeddings)",
+        _prompt_only,
+        _check_prompt_only,
+        _fix_prompt_only,
+    ),
     Rule("choice-indexes", "choices[i].index == i", _indexed, _check_indexes, _fix_indexes),
     Rule(
         "finish-reason-tool-calls",

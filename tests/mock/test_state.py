@@ -194,6 +194,10 @@ def test_vector_store_files_take_the_file_id_and_uploads_become_files(spec: Spec
         send(mock, "POST", f"/v1/vector_stores/{store['id']}/files", {"file_id": file["id"]})
     )
     assert attached["id"] == file["id"] and attached["vector_store_id"] == store["id"]
+    again = send(mock, "POST", f"/v1/vector_stores/{store['id']}/files", {"file_id": file["id"]})
+    assert as_json(again)["id"] == file["id"]  # attached twice: still the one file
+    listed = as_json(send(mock, "GET", f"/v1/vector_stores/{store['id']}/files"))
+    assert [f["id"] for f in listed["data"]] == [file["id"]]
     upload_ = as_json(
         send(
             mock,
@@ -221,6 +225,20 @@ def test_vector_store_files_take_the_file_id_and_uploads_become_files(spec: Spec
     assert done["status"] == "completed"
     if done.get("file"):
         assert send(mock, "GET", f"/v1/files/{done['file']['id']}/content").body == b"abcdef"
+
+
+def test_created_objects_have_not_ended_yet(spec: Spec) -> None:
+    ask = {"filename": "a.txt", "purpose": "assistants", "bytes": 1, "mime_type": "text/plain"}
+    batch = {"input_file_id": "file-x", "endpoint": "/v1/chat/completions"}
+    batch |= {"completion_window": "24h"}
+    statuses: dict[str, set[str]] = {"upload": set(), "batch": set()}
+    for seed in range(40):
+        mock = Mock(spec, seed=seed)
+        statuses["upload"].add(as_json(send(mock, "POST", "/v1/uploads", ask))["status"])
+        statuses["batch"].add(as_json(send(mock, "POST", "/v1/batches", batch))["status"])
+    assert statuses["upload"] and statuses["batch"]
+    for kind, seen in statuses.items():
+        assert not seen & {"cancelled", "cancelling", "expired"}, (kind, seen)
 
 
 def test_without_state_nothing_is_remembered(spec: Spec) -> None:

@@ -677,6 +677,28 @@ def test_read_only_and_write_only_follow_the_direction(tmp_path: Path) -> None:
     assert any("password" not in v for v in answered)
 
 
+def test_typical_api_objects_come_with_their_identity(tmp_path: Path) -> None:
+    defs = {
+        "Key": {  # AdminApiKey in 2.3.0: nothing required, but the API always sends these
+            "type": "object",
+            "properties": {
+                "object": {"type": "string", "enum": ["organization.admin_api_key"]},
+                "id": {"type": "string"},
+                "created_at": {"type": "integer", "format": "int64"},
+                "name": {"type": "string"},
+            },
+        },
+        "Plain": {"type": "object", "properties": {"id": {"type": "string"}}},
+    }
+    spec = write_spec(tmp_path, defs)
+    keys = Schemas(spec, "response").draws("Key", "typical")
+    assert all({"object", "id", "created_at"} <= set(v) for v in keys)
+    assert any("name" not in v for v in keys)  # other optional fields stay optional
+    assert any("id" not in v for v in Schemas(spec, "response").draws("Plain", "typical"))
+    assert any("id" not in v for v in Schemas(spec, "request").draws("Key", "typical"))
+    assert any("id" not in v for v in Schemas(spec, "response").draws("Key", "default"))
+
+
 # -- recursion -----------------------------------------------------------------------------------
 
 
