@@ -17,6 +17,11 @@ Generic errata (any spec):
   fails ``oneOf`` (OpenAI's ``CompoundFilter.filters``; the plain and verbose transcription and
   translation responses) → the ``oneOf`` becomes ``anyOf``.
 
+- ``query-deep-object``: an object query parameter without ``style`` whose description shows
+  ``name[key]=value`` (OpenAI's ``listChatCompletions`` ``metadata``) would be read with the
+  default ``form`` style, where every unknown query key is one of its entries → ``style:
+  deepObject``, as described and as the SDKs send it.
+
 OpenAI-specific errata (apply only where the named operations and schemas exist):
 
 - ``openai-run-streams``: ``createRun``, ``createThreadAndRun`` and ``submitToolOuputsToRun``
@@ -203,6 +208,45 @@ def _oneof_overlap(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
         )
 
 
+def _parameters(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every parameter object the document declares (path items, operations, components)."""
+    for path, item in (doc.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for where, holder in [("", item), *((f"/{m}", op) for m, op in item.items())]:
+            params = holder.get("parameters") if isinstance(holder, dict) else None
+            for i, param in enumerate(params if isinstance(params, list) else []):
+                if isinstance(param, dict):
+                    yield f"#/paths/{escape(path)}{where}/parameters/{i}", param
+    shared = (doc.get("components") or {}).get("parameters") or {}
+    for name, param in shared.items():
+        if isinstance(param, dict):
+            yield f"#/components/parameters/{escape(name)}", param
+
+
+def _query_deep_object(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
+    for pointer, param in _parameters(doc):
+        name, description = param.get("name"), param.get("description")
+        if param.get("in") != "query" or "style" in param or not isinstance(name, str):
+            continue
+        schema = _local(doc, param.get("schema"))
+        branches = (
+            (schema.get("anyOf") or schema.get("oneOf")) if isinstance(schema, dict) else None
+        )
+        options = [schema, *(branches if isinstance(branches, list) else [])]
+        is_object = any(
+            isinstance(o := _local(doc, option), dict)
+            and (o.get("type") == "object" or "additionalProperties" in o)
+            for option in options
+        )
+        if is_object and isinstance(description, str) and f"{name}[" in description:
+
+            def fix(param: dict[str, Any] = param) -> None:
+                param["style"], param["explode"] = "deepObject", True
+
+            yield pointer, f"`{name}[key]=value` as described: style deepObject", fix
+
+
 def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for path, item in (doc.get("paths") or {}).items():
         if isinstance(item, dict):
@@ -286,6 +330,11 @@ ERRATA: tuple[Erratum, ...] = (
         "oneof-overlap",
         "`oneOf` whose branches overlap by construction becomes `anyOf`",
         _oneof_overlap,
+    ),
+    Erratum(
+        "query-deep-object",
+        "an object query parameter described as `name[key]=value` is a deepObject",
+        _query_deep_object,
     ),
     Erratum(
         "openai-run-streams",

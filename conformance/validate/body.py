@@ -1,7 +1,8 @@
 """Decoding message bodies by media type: JSON, multipart/form-data, urlencoded forms.
 
 Form fields are strings on the wire; they are turned into what the body schema describes:
-repeated fields (or ``name[]``) into arrays, JSON text into objects, numbers and booleans into
+repeated fields (or ``name[]``) into arrays (a scalar field repeated stays a list, so it fails
+its type rather than silently keeping one of its values), JSON text into objects, numbers and booleans into
 themselves. File parts become a ``<binary: N bytes>`` string, which a ``format: binary``
 string schema accepts.
 """
@@ -131,7 +132,8 @@ def decode_form(fields: list[tuple[str, bytes | str, str | None]], shape: Shape)
         is_array = "array" in prop.types and "string" not in prop.types
         target = Shape(shape.schemas, prop.items()) if is_array else prop
         decoded = [_field(v, f, target) for v, f in values]
-        out[name] = decoded if is_array else decoded[-1]
+        # a field that is not an array, sent twice, is both values: a type error, not the last
+        out[name] = decoded if is_array or len(decoded) > 1 else decoded[0]
     return out
 
 

@@ -98,13 +98,19 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
         )
     if param.style == "deepObject":
         prefix = name + "["
-        found = {
-            k[len(prefix) : -1]: v for k, v in pairs if k.startswith(prefix) and k.endswith("]")
-        }
-        if not found:
+        entries: dict[str, list[str]] = {}
+        for k, v in pairs:
+            if k.startswith(prefix) and k.endswith("]"):
+                entries.setdefault(k[len(prefix) : -1], []).append(v)
+        if not entries:
             return MISSING
         props = shape.properties()
-        return {k: coerce(v, Shape(shape.schemas, props.get(k, {}))) for k, v in found.items()}
+        out: dict[str, Any] = {}
+        for k, vs in entries.items():
+            item = Shape(shape.schemas, props.get(k, {}))
+            decoded = [coerce(v, item) for v in vs]
+            out[k] = decoded[0] if len(decoded) == 1 else decoded  # repeated: both values
+        return out
     if "array" in types and "string" not in types:
         if not values:
             values = [v for k, v in pairs if k == name + "[]"]

@@ -62,6 +62,7 @@ def test_errata_catalogue() -> None:
         "required-duplicates",
         "required-undefined",
         "oneof-overlap",
+        "query-deep-object",
         "openai-run-streams",
         "openai-completion-stream",
         "openai-done-sentinel",
@@ -450,6 +451,50 @@ def test_errata_selected_by_id(tmp_path: Path) -> None:
     assert sorted(e.id for e in spec.errata) == ["required-duplicates", "required-undefined"]
 
 
+# -- query-deep-object --------------------------------------------------------------------------
+
+
+def query_op(param: dict[str, Any]) -> dict[str, Any]:
+    ok = {"200": {"description": "ok"}}
+    return {"/items": {"get": {"operationId": "listItems", "parameters": [param], "responses": ok}}}
+
+
+MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+DESCRIBED = "Filter by metadata: `metadata[key1]=value1&metadata[key2]=value2`"
+
+
+@pytest.mark.parametrize(
+    "schema", [MAP, {"$ref": "#/components/schemas/Map"}, {"anyOf": [MAP, {"type": "string"}]}]
+)
+def test_query_deep_object_triggers(tmp_path: Path, schema: dict[str, Any]) -> None:
+    param = {"name": "metadata", "in": "query", "description": DESCRIBED, "schema": schema}
+    spec = load(tmp_path, base({"Map": MAP}, query_op(param)))
+    assert applied(spec) == [("query-deep-object", "#/paths/~1items/get/parameters/0")]
+    found = Validator(spec).request("listItems", query="metadata[a]=1&metadata[a]=2")
+    assert [(v.pointer, v.keyword) for v in found] == [("/metadata/a", "type")]
+    plain = load(tmp_path, base({"Map": MAP}, query_op(param)), errata=())
+    assert Validator(plain).request("listItems", query="metadata[a]=1&metadata[a]=2") == []
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        {"name": "metadata", "in": "query", "schema": MAP},  # not described so
+        {
+            "name": "metadata",
+            "in": "query",
+            "description": DESCRIBED,
+            "style": "form",
+            "schema": MAP,
+        },
+        {"name": "metadata", "in": "header", "description": DESCRIBED, "schema": MAP},
+        {"name": "metadata", "in": "query", "description": DESCRIBED, "schema": {"type": "string"}},
+    ],
+)
+def test_query_deep_object_does_not_trigger(tmp_path: Path, param: dict[str, Any]) -> None:
+    assert applied(load(tmp_path, base({}, query_op(param)))) == []
+
+
 def test_openai_230_errata(spec23: Spec) -> None:
     ids = {e.id for e in spec23.errata}
     assert {
@@ -457,6 +502,7 @@ def test_openai_230_errata(spec23: Spec) -> None:
         "openai-run-streams",
         "openai-completion-stream",
         "openai-done-sentinel",
+        "query-deep-object",
     } <= ids
     run_streams = [e.pointer for e in spec23.errata if e.id == "openai-run-streams"]
     assert run_streams == [

@@ -750,6 +750,13 @@ def test_path_matrix_exploded_object(pv: Validator) -> None:
         ("filter[color]=red&filter[size]=2", []),
         ("filter%5Bcolor%5D=red", []),
         (
+            "filter[color]=red&filter[color]=blue",
+            [
+                ("request.query", "/filter/color", "enum"),
+                ("request.query", "/filter/color", "type"),
+            ],
+        ),
+        (
             "filter[color]=green&filter[size]=0",
             [
                 ("request.query", "/filter/color", "enum"),
@@ -801,6 +808,18 @@ def test_urlencoded_form_errors(pv: Validator) -> None:
         ("request.body", "/ratio", "type"),
         ("request.body", "/tags", "maxItems"),
     ]
+
+
+def test_a_scalar_field_sent_twice_is_a_type_error_not_its_last_value(
+    v: Validator, pv: Validator
+) -> None:
+    ctype = "application/x-www-form-urlencoded"
+    found = pv.request("submitForm", body="name=x&count=2&count=2", content_type=ctype)
+    assert summary(found) == [("request.body", "/count", "type")]
+    data = {"model": "whisper-1", "stream": ["true", "true"]}
+    body, ctype = multipart(TRANSCRIBE_URL, files={"file": MP3}, data=data)
+    found = v.request("createTranscription", body=body, content_type=ctype)
+    assert summary(found) == [("request.body", "/stream", "type")]
 
 
 def test_urlencoded_form_undeclared_field(pv: Validator) -> None:
