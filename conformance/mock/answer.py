@@ -122,8 +122,7 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         fitted = resources.apply(op, route, call.params, query, call.body, fitted, ok)
     elif resources is not None and code < 300:
         resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
-    if body.get("encoding_format") == "base64":
-        fitted = _base64_embeddings(fitted, ok, notes)
+    fitted = _embeddings_as_asked(fitted, body.get("encoding_format") == "base64", ok, notes)
     headers = {"content-type": media, **case.headers}
     return MockResponse(code, headers, (json.dumps(fitted).encode(),))
 
@@ -148,12 +147,16 @@ def _fresh_id(mock: Mock, body: Any, ok: Check) -> Any:
     return replaced(body, {"id": f"{base}{count}"}, ok)
 
 
-def _base64_embeddings(body: Any, ok: Check, notes: list[str]) -> Any:
-    """``encoding_format: base64`` gets base64 little-endian float32 strings, as the API sends.
+_FLOAT32_MAX = 3.4028234663852886e38
 
-    OpenAI's SDKs ask for base64 by default and decode it; a spec that declares only arrays
-    (2.3.0) would leave them decoding garbage. When the schema does not admit the strings, the
-    deviation is written in the request log's notes.
+
+def _embeddings_as_asked(body: Any, base64_wanted: bool, ok: Check, notes: list[str]) -> Any:
+    """Embeddings in the encoding the request asked for, as the API sends them.
+
+    ``encoding_format: base64`` gets base64 little-endian float32 strings (OpenAI's SDKs ask
+    for them by default and decode them); ``float`` (the default) gets arrays, even where the
+    spec admits both (erratum ``openai-base64-embeddings``). When the schema does not admit the
+    strings (2.3.0 without that erratum), the deviation is written in the request log's notes.
     """
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
@@ -161,16 +164,22 @@ def _base64_embeddings(body: Any, ok: Check, notes: list[str]) -> Any:
     items = []
     for item in data:
         vector = item.get("embedding") if isinstance(item, dict) else None
+        if isinstance(vector, str):  # a drawn string (the spec admits one): numbers from it
+            vector = [round(b / 255 - 0.5, 6) for b in vector.encode()[:64]]
         if isinstance(vector, list) and all(isinstance(x, (int, float)) for x in vector):
-            packed = struct.pack(f"<{len(vector)}f", *(float(x) for x in vector))
-            item = {**item, "embedding": base64.b64encode(packed).decode()}
+            if base64_wanted:
+                finite = (max(-_FLOAT32_MAX, min(_FLOAT32_MAX, float(x))) for x in vector)
+                packed = struct.pack(f"<{len(vector)}f", *finite)  # beyond float32: clamped
+                item = {**item, "embedding": base64.b64encode(packed).decode()}
+            else:
+                item = {**item, "embedding": vector}
         items.append(item)
     encoded = {**body, "data": items}
-    if not ok(encoded):
+    if base64_wanted and not ok(encoded):
         notes.append(
             "encoding_format=base64: embeddings served as base64 strings, as the API does; the spec declares arrays"
         )
-    return encoded
+    return encoded if base64_wanted or ok(encoded) else body
 
 
 def _has_choices(case: Any) -> bool:

@@ -22,7 +22,17 @@ Generic errata (any spec):
   default ``form`` style, where every unknown query key is one of its entries → ``style:
   deepObject``, as described and as the SDKs send it.
 
+- ``download-json-string``: a ``GET …/content`` download whose only response media type is
+  ``application/json`` with a bare ``{type: string}`` schema (OpenAI's ``downloadFile``) — the
+  bytes of a file are not a JSON string literal, and the API serves them raw →
+  ``application/octet-stream``, ``format: binary``.
+
 OpenAI-specific errata (apply only where the named operations and schemas exist):
+
+- ``openai-base64-embeddings``: ``CreateEmbeddingRequest`` offers ``encoding_format: base64``,
+  for which the API (and its SDKs, which ask for it by default) send each embedding as a base64
+  string, but ``Embedding.embedding`` declares only an array of numbers → the string is allowed
+  too (``anyOf``).
 
 - ``openai-run-streams``: ``createRun``, ``createThreadAndRun`` and ``submitToolOuputsToRun``
   stream ``AssistantStreamEvent`` s when ``stream: true`` but declare only JSON → a
@@ -307,6 +317,55 @@ def _done_sentinel(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
             )
 
 
+def _download_json_string(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
+    for path, item in (doc.get("paths") or {}).items():
+        op = item.get("get") if isinstance(item, dict) else None
+        if not path.endswith("/content") or not isinstance(op, dict):
+            continue
+        for status, response in (op.get("responses") or {}).items():
+            content = response.get("content") if isinstance(response, dict) else None
+            if not isinstance(content, dict) or list(content) != ["application/json"]:
+                continue
+            schema = (content["application/json"] or {}).get("schema")
+            if _bare(schema) != {"type": "string"}:
+                continue
+
+            def fix(content: dict[str, Any] = content) -> None:
+                media = content.pop("application/json")
+                media["schema"] = {**media["schema"], "format": "binary"}
+                content["application/octet-stream"] = media
+
+            pointer = f"#/paths/{escape(path)}/get/responses/{status}/content"
+            yield pointer, "raw file bytes: application/octet-stream, format binary", fix
+
+
+def _openai_base64_embeddings(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
+    schemas = (doc.get("components") or {}).get("schemas") or {}
+    request = _local(doc, schemas.get("CreateEmbeddingRequest"))
+    embedding = _local(doc, schemas.get("Embedding"))
+    if not isinstance(request, dict) or not isinstance(embedding, dict):
+        return
+    encoding = _local(doc, (request.get("properties") or {}).get("encoding_format"))
+    prop = (embedding.get("properties") or {}).get("embedding")
+    if not isinstance(encoding, dict) or "base64" not in (encoding.get("enum") or []):
+        return
+    if not isinstance(prop, dict) or prop.get("type") != "array":
+        return
+
+    def fix(props: dict[str, Any] = embedding["properties"]) -> None:
+        array = props["embedding"]
+        props["embedding"] = {
+            "description": array.get("description", ""),
+            "anyOf": [{k: v for k, v in array.items() if k != "description"}, {"type": "string"}],
+        }
+
+    yield (
+        "#/components/schemas/Embedding/properties/embedding",
+        "encoding_format base64 answers a base64 string: array or string",
+        fix,
+    )
+
+
 def _has_schema(doc: dict[str, Any], name: str) -> bool:
     return name in ((doc.get("components") or {}).get("schemas") or {})
 
@@ -335,6 +394,16 @@ ERRATA: tuple[Erratum, ...] = (
         "query-deep-object",
         "an object query parameter described as `name[key]=value` is a deepObject",
         _query_deep_object,
+    ),
+    Erratum(
+        "download-json-string",
+        "a file download declared as a JSON string is raw bytes",
+        _download_json_string,
+    ),
+    Erratum(
+        "openai-base64-embeddings",
+        "embeddings asked for as base64 are base64 strings",
+        _openai_base64_embeddings,
     ),
     Erratum(
         "openai-run-streams",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,26 @@ def test_header_knobs_select_status_profile_and_seed(spec: Spec) -> None:
     assert edge.status == 200
     bad = send(mock, "GET", "/v1/models", x_conformance_faults="explode")
     assert bad.status == 400 and "explode" in as_json(bad)["error"]["message"]
+
+
+@pytest.mark.parametrize("errata", [None, ()], ids=["errata", "no-errata"])
+def test_embeddings_come_in_the_encoding_asked_for(errata: tuple[str, ...] | None) -> None:
+    spec = load_spec(SPECS / "openai-2.3.0.yaml", errata=errata)
+    validator = Validator(spec, strict=True)
+    for seed in range(12):
+        mock = Mock(spec, seed=seed)
+        ask = {"model": "text-embedding-3-small", "input": ["a", "b"]}
+        floats = as_json(send(mock, "POST", "/v1/embeddings", ask))
+        assert all(isinstance(d["embedding"], list) for d in floats["data"]), floats
+        assert validator.response("createEmbedding", body=floats) == []
+        packed = send(mock, "POST", "/v1/embeddings", {**ask, "encoding_format": "base64"})
+        for item in as_json(packed)["data"]:
+            raw = base64.b64decode(item["embedding"], validate=True)
+            assert len(raw) % 4 == 0  # float32s, as the SDKs decode them
+        record = mock.log.records[-1]
+        assert bool(record.notes) == (errata == ()), record.notes  # a deviation only without
+        found = validator.response("createEmbedding", headers=packed.headers, body=packed.body)
+        assert (found == []) == (errata is None), found
 
 
 def test_request_log_is_written_as_jsonl_as_it_goes(spec: Spec, tmp_path: Path) -> None:

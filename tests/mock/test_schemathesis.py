@@ -49,27 +49,6 @@ ACCEPTED: dict[str, tuple[str, str]] = {
         "multipart fields and query strings are text: '1.5' is a fine string and deepObject "
         "query maps have no standard encoding; conformance reads them as the API accepts them",
     ),
-    "format-assertions": (
-        r"ST201 Schema-violating request accepted[\s\S]*?Invalid component: .*"
-        r"(format|greater than maximum|less than minimum)",
-        "formats (uri, int64 ranges) are annotations in JSON Schema 2020-12; conformance does "
-        "not assert them",
-    ),
-    "format-echo": (
-        r'ST108 Response violates schema[\s\S]*?"url":""',
-        "a request value conformance accepts (formats are annotations: an empty uri) is echoed "
-        "into the created object, where schemathesis asserts the format",
-    ),
-    "base64-embeddings": (
-        r'ST108 Response violates schema[\s\S]*?"encoding_format": "base64"',
-        "encoding_format=base64 is served as base64 strings, as the API and its SDKs do; the "
-        "2.3.0 spec declares only arrays (the mock notes the deviation in its request log)",
-    ),
-    "binary-as-json-string": (
-        r"(ST109 JSON|ST110 Content) deserialization error",
-        "downloadFile declares application/json with a string schema, but file content is raw "
-        "bytes (as the real API sends)",
-    ),
 }
 
 

@@ -63,6 +63,8 @@ def test_errata_catalogue() -> None:
         "required-undefined",
         "oneof-overlap",
         "query-deep-object",
+        "download-json-string",
+        "openai-base64-embeddings",
         "openai-run-streams",
         "openai-completion-stream",
         "openai-done-sentinel",
@@ -495,6 +497,81 @@ def test_query_deep_object_does_not_trigger(tmp_path: Path, param: dict[str, Any
     assert applied(load(tmp_path, base({}, query_op(param)))) == []
 
 
+# -- download-json-string -----------------------------------------------------------------------
+
+
+def download(path: str, content: dict[str, Any]) -> dict[str, Any]:
+    ok = {"200": {"description": "ok", "content": content}}
+    return {path: {"get": {"operationId": "download", "responses": ok}}}
+
+
+def test_download_json_string_triggers(tmp_path: Path) -> None:
+    doc = base({}, download("/files/{id}/content", {"application/json": {"schema": STRING}}))
+    spec = load(tmp_path, doc)
+    assert applied(spec) == [
+        ("download-json-string", "#/paths/~1files~1{id}~1content/get/responses/200/content")
+    ]
+    v = Validator(spec)
+    raw = {"content-type": "application/octet-stream"}
+    assert v.response("download", headers=raw, body=b'{"a": 1}\n{"a": 2}\n') == []
+    plain = Validator(load(tmp_path, doc, errata=()))
+    found = plain.response("download", headers=raw, body=b'{"a": 1}\n')
+    assert [x.keyword for x in found] == ["content-type"]
+
+
+STRING = {"type": "string", "description": "the file"}
+
+
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [
+        ("/files/{id}", {"application/json": {"schema": STRING}}),  # not a download
+        ("/files/{id}/content", {"application/json": {"schema": {"type": "object"}}}),
+        (
+            "/videos/{id}/content",
+            {"video/mp4": {"schema": {**STRING, "format": "binary"}}, "application/json": {}},
+        ),
+    ],
+)
+def test_download_json_string_does_not_trigger(
+    tmp_path: Path, path: str, content: dict[str, Any]
+) -> None:
+    assert applied(load(tmp_path, base({}, download(path, content)))) == []
+
+
+# -- openai-base64-embeddings -------------------------------------------------------------------
+
+
+def embeddings(encodings: list[str]) -> dict[str, Any]:
+    return {
+        "CreateEmbeddingRequest": {
+            "type": "object",
+            "properties": {"encoding_format": {"type": "string", "enum": encodings}},
+        },
+        "Embedding": {
+            "type": "object",
+            "required": ["embedding"],
+            "properties": {"embedding": {"type": "array", "items": {"type": "number"}}},
+        },
+    }
+
+
+def test_base64_embeddings_triggers(tmp_path: Path) -> None:
+    spec = load(tmp_path, base(embeddings(["float", "base64"])))
+    assert applied(spec) == [
+        ("openai-base64-embeddings", "#/components/schemas/Embedding/properties/embedding")
+    ]
+    engine = Validator(spec).responses
+    where = f"{spec.uri}#/components/schemas/Embedding"
+    assert engine.is_valid(where, {"embedding": "AACAPw=="})
+    assert engine.is_valid(where, {"embedding": [0.5, 1]})
+    assert not engine.is_valid(where, {"embedding": 1})
+
+
+def test_base64_embeddings_does_not_trigger_without_base64(tmp_path: Path) -> None:
+    assert applied(load(tmp_path, base(embeddings(["float"])))) == []
+
+
 def test_openai_230_errata(spec23: Spec) -> None:
     ids = {e.id for e in spec23.errata}
     assert {
@@ -503,7 +580,11 @@ def test_openai_230_errata(spec23: Spec) -> None:
         "openai-completion-stream",
         "openai-done-sentinel",
         "query-deep-object",
+        "download-json-string",
+        "openai-base64-embeddings",
     } <= ids
+    content = spec23.operation("downloadFile").responses["200"].content
+    assert list(content) == ["application/octet-stream"]
     run_streams = [e.pointer for e in spec23.errata if e.id == "openai-run-streams"]
     assert run_streams == [
         "#/paths/~1threads~1runs/post/responses/200/content",
