@@ -237,19 +237,19 @@ class Mock:
                 operation=op.operation_id,
             ), notes
         kind = media_kind(request.content_type.split(";")[0].strip()) if request.body else ""
-        decoded = _decoded(request, kind)
+        parsed = _parsed(request, kind)
         violations = tuple(
             self.validator.request(
                 op,
                 path_params=params,
                 query=request.query,
                 headers=request.headers,
-                # JSON is parsed once, here; anything else the validator decodes itself
-                body=decoded
-                if kind == "json" and isinstance(decoded, (dict, list))
-                else request.body,
+                # JSON objects/arrays and multipart parts are parsed once, here; anything else
+                # (a JSON scalar, a body that does not parse) the validator decodes and judges
+                body=parsed if isinstance(parsed, (dict, list)) else request.body,
             )
         )
+        decoded = _decoded(parsed, kind)
         errors = [v for v in violations if v.is_error]
         if errors:
             return self._rejected(op, errors).with_(violations=violations), notes
@@ -389,22 +389,27 @@ class Mock:
         return answer(self, call, status, notes)
 
 
-def _decoded(request: MockRequest, kind: str) -> Any:
-    """The request body as the mock uses it: parsed JSON, or form fields with files under
-    ``"__files__"``; None when absent or undecodable (the validator says why)."""
+def _parsed(request: MockRequest, kind: str) -> Any:
+    """The body parsed once: a JSON value, or multipart ``(name, value, filename)`` parts; None
+    when there is nothing to parse or it does not parse (the validator then says why)."""
     try:
         if kind == "json":
             return decode_json(request.body)
         if kind == "multipart":
-            parts = parse_multipart(request.body, request.content_type)
-            body: dict[str, Any] = {
-                n: v.decode("utf-8", "replace") for n, v, f in parts if f is None
-            }
-            body["__files__"] = {n: (f, v) for n, v, f in parts if f is not None}
-            return body
+            return parse_multipart(request.body, request.content_type)
     except (DecodeError, ValueError):
         pass
     return None
+
+
+def _decoded(parsed: Any, kind: str) -> Any:
+    """The request body as the mock uses it: parsed JSON, or form fields with files under
+    ``"__files__"``."""
+    if kind == "multipart" and isinstance(parsed, list):
+        body: dict[str, Any] = {n: v.decode("utf-8", "replace") for n, v, f in parsed if f is None}
+        body["__files__"] = {n: (f, v) for n, v, f in parsed if f is not None}
+        return body
+    return parsed if kind == "json" else None
 
 
 _REQUIRED = re.compile(r"""^["']([^"']+)["'] is a required property""")

@@ -106,8 +106,9 @@ class Validator:
     ) -> list[Violation]:
         """Violations of one request. Give the operation, or ``method`` + concrete ``path`` to route.
 
-        ``body`` is raw ``bytes``/``str`` (decoded by its Content-Type) or an already parsed JSON
-        value. Path parameters come from ``path`` (routed against the template) or ``path_params``.
+        ``body`` is raw ``bytes``/``str`` (decoded by its Content-Type), an already parsed JSON
+        value, or a form's already parsed ``[(name, value, filename), ...]`` fields (what
+        :func:`~conformance.validate.body.parse_multipart` returns). Path parameters come from ``path`` (routed against the template) or ``path_params``.
 
         >>> v.request("createChatCompletion", body={"model": "gpt-4o", "messages": []})  # doctest: +SKIP
         """
@@ -252,8 +253,11 @@ class Validator:
                 )
             elif kind in ("multipart", "form"):
                 shape = self._shape(engine, media.schema)
-                if isinstance(body, Mapping):
-                    fields: list[tuple[str, bytes | str, str | None]] = [
+                fields: list[tuple[str, bytes | str, str | None]]
+                if isinstance(body, list):  # parsed by the caller
+                    fields = body
+                elif isinstance(body, Mapping):
+                    fields = [
                         (k, v if isinstance(v, (bytes, str)) else json.dumps(v), None)
                         for k, v in body.items()
                     ]

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from support import SPECS
 
@@ -263,6 +264,43 @@ def test_embeddings_come_in_the_encoding_asked_for(errata: tuple[str, ...] | Non
         assert bool(record.notes) == (errata == ()), record.notes  # a deviation only without
         found = validator.response("createEmbedding", headers=packed.headers, body=packed.body)
         assert (found == []) == (errata is None), found
+
+
+def test_a_request_body_is_parsed_once(spec: Spec, monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.mock.core as core_module
+    import conformance.validate.body as body_module
+    import conformance.validate.validator as validator_module
+
+    calls: list[str] = []
+    sent: list[bytes] = []  # request bodies (the mock's generator also parses its own answers)
+    for module in (core_module, validator_module):
+        for name in ("parse_multipart", "decode_json"):
+            real = getattr(body_module, name)
+
+            def counted(*args: Any, _real: Any = real, _name: str = name) -> Any:
+                if args[0] in sent:
+                    calls.append(_name)
+                return _real(*args)
+
+            monkeypatch.setattr(module, name, counted)
+    request = httpx.Request(
+        "POST",
+        "https://x/v1/files",
+        files={"file": ("a.jsonl", b"{}\n")},
+        data={"purpose": "batch"},
+    )
+    mock = Mock(spec)
+    sent += [request.read(), json.dumps(CHAT).encode(), b'"just a string"']
+    created = mock.handle(
+        MockRequest("POST", "/v1/files", "", {**AUTH, **request.headers}, request.read())
+    )
+    assert created.status == 200 and calls == ["parse_multipart"]
+    calls.clear()
+    assert send(mock, "POST", "/v1/chat/completions", CHAT).status == 200
+    assert calls == ["decode_json"]
+    calls.clear()
+    rejected = send(mock, "POST", "/v1/chat/completions", b'"just a string"')
+    assert rejected.status == 400 and calls == ["decode_json", "decode_json"]  # a scalar: twice
 
 
 def test_request_log_is_written_as_jsonl_as_it_goes(spec: Spec, tmp_path: Path) -> None:
