@@ -164,8 +164,9 @@ def _embeddings_as_asked(body: Any, base64_wanted: bool, ok: Check, notes: list[
     items = []
     for item in data:
         vector = item.get("embedding") if isinstance(item, dict) else None
-        if isinstance(vector, str):  # a drawn string (the spec admits one): numbers from it
-            vector = [round(b / 255 - 0.5, 6) for b in vector.encode()[:64]]
+        if isinstance(vector, str) or vector == []:  # drawn as a string, or empty: a real
+            # embedding has dimensions, so numbers made from the string (or a word)
+            vector = [round(b / 255 - 0.5, 6) for b in (vector or "embedding").encode()[:64]]
         if isinstance(vector, list) and all(isinstance(x, (int, float)) for x in vector):
             if base64_wanted:
                 finite = (max(-_FLOAT32_MAX, min(_FLOAT32_MAX, float(x))) for x in vector)
