@@ -161,6 +161,8 @@ def _embeddings_as_asked(body: Any, base64_wanted: bool, ok: Check, notes: list[
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
         return body
+    if not any(isinstance(item, dict) and "embedding" in item for item in data):
+        return body
     items = []
     for item in data:
         vector = item.get("embedding") if isinstance(item, dict) else None

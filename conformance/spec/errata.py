@@ -326,8 +326,8 @@ def _download_json_string(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Pa
             content = response.get("content") if isinstance(response, dict) else None
             if not isinstance(content, dict) or list(content) != ["application/json"]:
                 continue
-            schema = (content["application/json"] or {}).get("schema")
-            if _bare(schema) != {"type": "string"}:
+            media = content["application/json"]
+            if not isinstance(media, dict) or _bare(media.get("schema")) != {"type": "string"}:
                 continue
 
             def fix(content: dict[str, Any] = content) -> None:

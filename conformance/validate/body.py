@@ -2,8 +2,8 @@
 
 Form fields are strings on the wire; they are turned into what the body schema describes:
 repeated fields (or ``name[]``) into arrays (a scalar field repeated stays a list, so it fails
-its type rather than silently keeping one of its values), JSON text into objects, numbers and booleans into
-themselves. File parts become a ``<binary: N bytes>`` string, which a ``format: binary``
+its type rather than silently keeping one of its values), JSON text into objects, numbers and
+booleans into themselves. File parts become a ``<binary: N bytes>`` string, which a ``format: binary``
 string schema accepts.
 """
 

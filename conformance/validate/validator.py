@@ -108,7 +108,8 @@ class Validator:
 
         ``body`` is raw ``bytes``/``str`` (decoded by its Content-Type), an already parsed JSON
         value, or a form's already parsed ``[(name, value, filename), ...]`` fields (what
-        :func:`~conformance.validate.body.parse_multipart` returns). Path parameters come from ``path`` (routed against the template) or ``path_params``.
+        :func:`~conformance.validate.body.parse_multipart` returns). Path parameters come from
+        ``path`` (routed against the template) or ``path_params``.
 
         >>> v.request("createChatCompletion", body={"model": "gpt-4o", "messages": []})  # doctest: +SKIP
         """
