@@ -9,9 +9,8 @@ the mock uses is written out for it). Checks left out, and why:
 - ``ignored_auth``: the mock accepts any API key by design (it cannot know real ones).
 
 What remains must pass, except for the disagreements in ``ACCEPTED`` (the first that matches a
-failure names it) — each is a place where
-schemathesis reads the spec differently from ``conformance`` on purpose (see the reasons). Any
-other failure fails this test. Disagreements that were the spec's errors (a file download
+failure names it): each is a place where schemathesis reads the spec differently from
+``conformance`` on purpose (see the reasons). Any other failure fails this test. Disagreements that were the spec's errors (a file download
 declared as a JSON string, base64 embeddings, a deepObject described in prose) are errata now,
 and the document schemathesis reads has them applied; formats and int64 bounds are asserted in
 requests.
