@@ -30,6 +30,18 @@ _ENDED = ("cancelled", "cancelling", "expired")
 _FRESH_STATUS = ("pending", "validating", "queued", "in_progress", "completed")
 
 
+def _with_status(obj: dict[str, Any], statuses: tuple[Any, ...], ok: Check) -> dict[str, Any]:
+    """A copy of ``obj`` with the first of ``statuses`` it stays valid with (else unchanged).
+
+    >>> _with_status({"status": "x"}, (None, "a", "b"), lambda o: o["status"] == "b")
+    {'status': 'b'}
+    """
+    for status in statuses:
+        if status is not None and ok(candidate := {**obj, "status": status}):
+            return candidate
+    return dict(obj)
+
+
 def _names(template: str) -> list[str]:
     return _PARAM.findall(template)
 
@@ -166,7 +178,7 @@ class Resources:
         if isinstance(named, str):  # POST /vector_stores/{id}/files {"file_id": …} → id = file_id
             obj = replaced(obj, {"id": named}, ok)  # attached again: the same object, replaced
         if obj.get("status") in _ENDED:  # a new upload, batch or run has not ended yet
-            obj = next((o for s in _FRESH_STATUS if ok(o := {**obj, "status": s})), obj)
+            obj = _with_status(obj, _FRESH_STATUS, ok)
         if isinstance(obj.get("created_at"), int):
             obj = replaced(obj, {"created_at": self.store.tick()}, ok)
         files = request.get("__files__") if isinstance(request, Mapping) else None
@@ -234,11 +246,8 @@ class Resources:
             self._complete_upload(request, file)
         if generated.get("object") != stored.get("object"):
             return generated
-        result = dict(stored)
-        for status in _FINAL_STATUS.get(route.verb or "", (generated.get("status"),)):
-            if status is not None and ok({**result, "status": status}):
-                result["status"] = status
-                break
+        statuses = _FINAL_STATUS.get(route.verb or "", (generated.get("status"),))
+        result = _with_status(stored, statuses, ok)
         if route.verb == "complete" and "file" in generated:
             result = replaced(result, {"file": generated["file"]}, ok)
         return self.store.put(route.collection, key, result)

@@ -372,3 +372,12 @@ def test_store_pages_like_openai() -> None:
         "x3",
     ]
     assert store.delete("/x", (), "x1") and not store.delete("/x", (), "x1")
+
+
+def test_resources_doctests() -> None:
+    import doctest
+
+    import conformance.mock.resources as resources_module
+
+    assert doctest.testmod(resources_module).attempted >= 1
+    assert doctest.testmod(resources_module).failed == 0
