@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from ..spec import Spec
 from ..spec.refs import escape, pointer_get, split_location, unescape
+from ..spec.source import cache_get, cache_put
 from .convert import FRAGMENT_SAFE, Converter
 from .strict import strict_schema
 
@@ -53,10 +54,29 @@ class SchemaSet:
         self.uri = f"urn:conformance:{spec.sha256[:16]}:{direction}"
         self.strict_uri = self.uri + ":strict"
         self.converter = Converter(spec.documents, spec.version, direction, self.uri)
-        for location in _locations(spec, direction):
-            self.converter.define(location)
         self._docs: dict[bool, dict[str, Any]] = {}
         self._size = -1
+        key = f"{spec.cache_key}-{direction}"
+        if spec.cache_key and self._restore(cache_get("schemas", key)):
+            return
+        for location in _locations(spec, direction):
+            self.converter.define(location)
+        if spec.cache_key:
+            strict = self.document(True)["$defs"]
+            cache_put("schemas", key, [self.defs, self.converter.locations, strict])
+
+    def _restore(self, entry: Any) -> bool:
+        """Take the conversions a cache entry holds (``[defs, locations, strict defs]``)."""
+        if not (isinstance(entry, list) and len(entry) == 3):
+            return False
+        if not all(isinstance(part, dict) for part in entry):
+            return False
+        defs, locations, strict = entry
+        self.converter.defs.update(defs)
+        self.converter.locations.update(locations)
+        self._size = len(self.defs)
+        self._docs[True] = self._document(strict, True)
+        return True
 
     @property
     def defs(self) -> dict[str, Any]:
@@ -90,12 +110,11 @@ class SchemaSet:
                 }
             else:
                 defs = dict(self.defs)
-            self._docs[strict] = {
-                "$schema": _DIALECT,
-                "$id": self.strict_uri if strict else self.uri,
-                "$defs": defs,
-            }
+            self._docs[strict] = self._document(defs, strict)
         return self._docs[strict]
+
+    def _document(self, defs: dict[str, Any], strict: bool) -> dict[str, Any]:
+        return {"$schema": _DIALECT, "$id": self.strict_uri if strict else self.uri, "$defs": defs}
 
     def resolve(self, ref: str) -> Any:
         """The converted schema a ``$ref`` produced by this set points at."""

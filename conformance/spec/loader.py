@@ -7,7 +7,6 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -17,19 +16,15 @@ from .index import build_operations
 from .model import Operation
 from .refs import Documents, escape, split_location
 from .source import (
-    _cache_dir,
-    dumps_json,
-    fetch_text,
-    is_url,
-    loads_json,
+    cache_get,
+    cache_put,
     parse_document,
+    read_bytes,
     read_document,
     to_uri,
 )
 
 __all__ = ["Spec", "load_spec"]
-
-_CACHE_FORMAT = "2"
 
 
 class Spec:
@@ -46,8 +41,13 @@ class Spec:
         documents: Documents,
         sha256: str,
         errata: list[AppliedErratum],
+        *,
+        cache_key: str | None = None,
     ) -> None:
         self.source = source
+        # what derives from this one document (schema conversions) may be cached under this key;
+        # None when caching is off or the spec spans several documents
+        self.cache_key = cache_key
         self.documents = documents
         self.sha256 = sha256
         self.errata = tuple(errata)
@@ -148,37 +148,6 @@ class Spec:
         return self.documents.label(location)
 
 
-def _read_root(source: str, use_cache: bool) -> tuple[str, Any, str]:
-    uri = to_uri(source)
-    if not use_cache:
-        doc, raw = read_document(uri)
-        return uri, doc, hashlib.sha256(raw).hexdigest()
-    if is_url(uri):
-        raw = fetch_text(uri)
-    else:
-        doc, raw = None, b""
-        path = urlsplit(uri).path
-        try:
-            raw = Path(path).read_bytes()
-        except OSError:
-            doc, raw = read_document(uri)  # raises the right one-line error
-    digest = hashlib.sha256(raw).hexdigest()
-    cached = _cache_dir() / "specs" / f"{digest}.{_CACHE_FORMAT}.json"
-    try:
-        return uri, loads_json(cached.read_bytes()), digest
-    except (OSError, ValueError):
-        pass
-    doc = parse_document(raw, source)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(dumps_json(doc))
-        tmp.replace(cached)
-    except (OSError, TypeError):
-        pass
-    return uri, doc, digest
-
-
 def _refs(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
     if isinstance(node, dict):
         ref = node.get("$ref")
@@ -210,21 +179,22 @@ def _check_refs(docs: Documents, source: str) -> None:
                 todo.append(target_uri)
 
 
-def load_spec(
-    source: str | os.PathLike[str],
-    *,
-    errata: tuple[str, ...] | None = None,
-    cache: bool = True,
-) -> Spec:
-    """Load an OpenAPI 3.0/3.1 spec from a path or http(s) URL, YAML or JSON.
+def _cache_key(digest: str, errata: tuple[str, ...] | None) -> str:
+    selection = "all" if errata is None else ",".join(sorted(errata))
+    return f"{digest}-{hashlib.sha256(selection.encode()).hexdigest()[:8]}"
 
-    ``errata`` selects the errata to apply (default: all; ``()`` for none).
-    ``cache`` keeps the parsed document on disk keyed by content hash.
 
-    >>> spec = load_spec("../shared/specs/openai-2.3.0.yaml")  # doctest: +SKIP
-    """
-    text = os.fspath(source)
-    uri, doc, digest = _read_root(text, cache)
+def _from_cache(entry: Any) -> tuple[dict[str, Any], list[AppliedErratum], bool] | None:
+    """A cache entry's (patched document, errata applied, external refs?); None if damaged."""
+    try:
+        applied = [AppliedErratum(*map(str, e)) for e in entry["errata"]]
+        document, external = entry["document"], bool(entry["external"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    return (document, applied, external) if isinstance(document, dict) else None
+
+
+def _check_root(doc: Any, text: str) -> None:
     if not isinstance(doc, dict):
         raise SpecError(f"{text}: not an OpenAPI document (top level is not a mapping)")
     version = doc.get("openapi")
@@ -236,10 +206,45 @@ def load_spec(
     if not isinstance(doc.get("paths", {}), dict):
         raise SpecError(f"{text}#/paths: expected a mapping")
 
-    def load_external(ext_uri: str) -> Any:
-        return read_document(ext_uri)[0]
 
-    docs = Documents(uri, doc, load_external)
+def load_spec(
+    source: str | os.PathLike[str],
+    *,
+    errata: tuple[str, ...] | None = None,
+    cache: bool = True,
+) -> Spec:
+    """Load an OpenAPI 3.0/3.1 spec from a path or http(s) URL, YAML or JSON.
+
+    ``errata`` selects the errata to apply (default: all; ``()`` for none).
+    ``cache`` keeps the patched document on disk (and lets the schema sets keep their
+    conversions), keyed by the spec's content hash, the errata selected and the code version
+    (:func:`~conformance.spec.source.cache_put`).
+
+    >>> spec = load_spec("../shared/specs/openai-2.3.0.yaml")  # doctest: +SKIP
+    """
+    text = os.fspath(source)
+    uri = to_uri(text)
+    raw = read_bytes(uri)
+    digest = hashlib.sha256(raw).hexdigest()
+    key = _cache_key(digest, errata) if cache else None
+    hit = _from_cache(cache_get("specs", key)) if key else None
+    if hit:
+        doc, applied, external = hit
+        docs = Documents(uri, doc, read_document)
+        if external:  # external documents may have changed: check their refs again
+            _check_refs(docs, text)
+        return Spec(text, docs, digest, applied, cache_key=None if external else key)
+    doc = parse_document(raw, text)
+    _check_root(doc, text)
+    docs = Documents(uri, doc, read_document)
     _check_refs(docs, text)
     applied = apply_errata(doc, errata)
-    return Spec(text, docs, digest, applied)
+    external = len(docs.by_uri) > 1
+    if key:
+        entry = {
+            "document": doc,
+            "errata": [[a.id, a.pointer, a.detail] for a in applied],
+            "external": external,
+        }
+        cache_put("specs", key, entry)
+    return Spec(text, docs, digest, applied, cache_key=None if external else key)

@@ -6,6 +6,7 @@ a YAML date such as ``2024-10-01`` stays the string it is in JSON.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -22,11 +23,15 @@ import yaml
 from ..errors import SpecLoadError
 
 __all__ = [
+    "cache_get",
+    "cache_put",
+    "code_version",
     "dumps_json",
     "fetch_text",
     "is_url",
     "loads_json",
     "parse_document",
+    "read_bytes",
     "read_document",
     "to_uri",
 ]
@@ -151,23 +156,77 @@ def loads_json(data: bytes) -> Any:
     return json.loads(data)
 
 
-def read_document(uri: str) -> tuple[Any, bytes]:
-    """Read and parse the document at an absolute ``file://`` or ``http(s)://`` URI.
+def read_bytes(uri: str) -> bytes:
+    """The bytes at an absolute ``file://`` or ``http(s)://`` URI; a one-line error otherwise.
 
-    >>> doc, raw = read_document(to_uri("openapi.yaml"))  # doctest: +SKIP
+    >>> raw = read_bytes(to_uri("openapi.yaml"))  # doctest: +SKIP
     """
     if uri.startswith("file://"):
         path = unquote(urlsplit(uri).path)
         try:
-            data = Path(path).read_bytes()
+            return Path(path).read_bytes()
         except FileNotFoundError:
             raise SpecLoadError(f"{path}: no such file") from None
         except IsADirectoryError:
             raise SpecLoadError(f"{path}: is a directory, not a spec file") from None
         except OSError as exc:
             raise SpecLoadError(f"{path}: cannot read: {exc.strerror}") from None
-        return parse_document(data, path), data
     if is_url(uri):
-        data = fetch_text(uri)
-        return parse_document(data, uri), data
+        return fetch_text(uri)
     raise SpecLoadError(f"{uri}: unsupported URI scheme (use a path, file://, http:// or https://)")
+
+
+def read_document(uri: str) -> Any:
+    """Read and parse the document at an absolute ``file://`` or ``http(s)://`` URI.
+
+    >>> doc = read_document(to_uri("openapi.yaml"))  # doctest: +SKIP
+    """
+    name = unquote(urlsplit(uri).path) if uri.startswith("file://") else uri
+    return parse_document(read_bytes(uri), name)
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the code whose output the cache keeps: ``conformance.spec`` and ``.schema``.
+
+    >>> len(code_version())
+    16
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("spec/*.py"), *package.glob("schema/*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_get(kind: str, key: str) -> Any:
+    """The JSON value this code version cached as ``kind/key``; None if missing or damaged.
+
+    >>> cache_get("specs", "no-such-key") is None
+    True
+    """
+    try:
+        return loads_json((_cache_dir() / kind / f"{key}-{code_version()}.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def cache_put(kind: str, key: str, value: Any) -> None:
+    """Cache a JSON value as ``kind/key`` (atomically); a cache that cannot be written is skipped.
+
+    Entries are kept per :func:`code_version`; those another version of the code wrote are deleted.
+
+    >>> cache_put("specs", digest, {"document": doc})  # doctest: +SKIP
+    """
+    path = _cache_dir() / kind / f"{key}-{code_version()}.json"
+    try:
+        data = dumps_json(value)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        for old in path.parent.glob("*.json"):
+            if not old.name.endswith(f"-{code_version()}.json"):
+                old.unlink(missing_ok=True)
+    except (OSError, TypeError):
+        pass

@@ -17,8 +17,10 @@ import pytest
 import yaml
 from support import SPECS
 
+import conformance.spec.source as source_module
 from conformance.errors import RefError, SpecError, SpecLoadError, UnknownOperationError
 from conformance.spec import Spec, load_spec
+from conformance.spec.source import code_version
 
 
 @pytest.fixture(autouse=True)
@@ -242,18 +244,64 @@ def test_relative_file_ref(tmp_path: Path) -> None:
 
 def test_on_disk_cache(tmp_path: Path, cache_dir: Path) -> None:
     path = tmp_path / "mini.yaml"
-    path.write_text(yaml.safe_dump(minimal()))
+    doc = minimal()
+    doc["components"]["schemas"]["Thing"]["required"] = ["id", "id"]  # erratum required-duplicates
+    path.write_text(yaml.safe_dump(doc))
     load_spec(path, cache=False)
     assert not cache_dir.exists()
     first = load_spec(path)
     (cached,) = (cache_dir / "specs").iterdir()
-    assert cached.name == f"{first.sha256}.2.json"
-    assert json.loads(cached.read_bytes())["info"]["title"] == "mini"
-    # a damaged cache entry is ignored and rewritten
-    cached.write_text("{not json")
+    assert cached.name == f"{first.cache_key}-{code_version()}.json"
+    assert cached.name.startswith(first.sha256)
+    entry = json.loads(cached.read_bytes())
+    # the entry holds the patched document and the errata it took
+    assert entry["document"]["components"]["schemas"]["Thing"]["required"] == ["id"]
+    assert [e[0] for e in entry["errata"]] == ["required-duplicates"] and not entry["external"]
     again = load_spec(path)
-    assert again.document == first.document
-    assert json.loads(cached.read_bytes())["info"]["title"] == "mini"
+    assert again.document == first.document and again.errata == first.errata
+    assert [op.key for op in again.operations] == [op.key for op in first.operations]
+    # a damaged entry is ignored and rewritten
+    for damage in ("{not json", "[]", '{"document": 1, "errata": [], "external": false}'):
+        cached.write_text(damage)
+        assert load_spec(path).errata == first.errata
+        assert json.loads(cached.read_bytes()) == entry
+    # another errata selection is another entry
+    assert load_spec(path, errata=()).document["components"]["schemas"]["Thing"]["required"] == [
+        "id",
+        "id",
+    ]
+    assert len(list((cache_dir / "specs").iterdir())) == 2
+
+
+def test_cache_entries_of_other_code_versions_are_deleted(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "mini.yaml"
+    path.write_text(yaml.safe_dump(minimal()))
+    key = load_spec(path).cache_key
+    monkeypatch.setattr(source_module, "code_version", lambda: "0ld0ld0ld0ld0ld0")
+    assert load_spec(path).cache_key == key
+    assert [p.name for p in (cache_dir / "specs").iterdir()] == [f"{key}-0ld0ld0ld0ld0ld0.json"]
+
+
+def test_cache_rechecks_external_refs_and_keeps_no_conversions(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text("Thing: {type: object}\n")
+    doc = minimal()
+    doc["components"]["schemas"]["Ext"] = {"$ref": "other.yaml#/Thing"}
+    path = tmp_path / "root.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    spec = load_spec(path)
+    assert spec.cache_key is None  # conversions depend on other.yaml too: not cached
+    from conformance.validate import Validator
+
+    Validator(spec).compile_all()
+    assert not (cache_dir / "schemas").exists()
+    other.write_text("Other: {type: object}\n")  # the cached root's ref now dangles
+    with pytest.raises(RefError, match=r"dangling \$ref .*other\.yaml#/Thing"):
+        load_spec(path)
 
 
 def test_cache_keeps_integers_exact(tmp_path: Path) -> None:
