@@ -1,7 +1,8 @@
 """Start-up cost: load a spec and compile every validator, in a fresh process, cold and warm cache.
 
-    python bench/bench_startup.py            # 5 repeats, ~1 min
-    python bench/bench_startup.py --quick    # 3 repeats
+    python bench/bench_startup.py                  # 5 repeats, ~1 min
+    python bench/bench_startup.py --quick          # 3 repeats
+    python bench/bench_startup.py --against REV    # also cold/warm of git revision REV, same run
 
 Each case runs in a fresh subprocess (``sys.executable -c …``):
 
@@ -11,6 +12,8 @@ Each case runs in a fresh subprocess (``sys.executable -c …``):
 - baselines, in the same run: a process that only does ``yaml.load(…, Loader=yaml.CSafeLoader)``
   of the spec, one that only does ``import conformance.validate``, and an empty one (interpreter
   start-up and exit only)
+- with ``--against REV``: cold and warm of the code at git revision REV (a temporary worktree put
+  first on ``sys.path``), so a change is measured against its parent on the same machine state
 
 Two times per case: *work* = wall clock inside the child from its first statement (imports
 included) to the end, printed by the child; *process* = wall clock of the whole subprocess
@@ -41,11 +44,11 @@ EXTRA_SPEC = SPECS / "openai-2026-08.yaml"
 TARGET_COLD = 1.5  # seconds, 2.3.0
 TARGET_WARM = 0.5  # seconds, 2.3.0
 
-_PRELUDE = f"""
+_PRELUDE = """
 import time
 _t0 = time.perf_counter()
 import json, os, sys
-sys.path.insert(0, {str(ROOT)!r})
+sys.path.insert(0, sys.argv[2])
 """
 
 CHILD = {
@@ -89,15 +92,18 @@ print(json.dumps({
 }
 
 
-def run_child(kind: str, spec: Path, cache_dir: str | None) -> dict[str, Any]:
+def run_child(kind: str, spec: Path, cache_dir: str | None, root: Path = ROOT) -> dict[str, Any]:
     env = dict(os.environ)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # as installed code runs: bytecode cached in __pycache__ (this sandbox sets the variable,
+    # which made every child compile our modules from source)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if cache_dir is not None:
         env["CONFORMANCE_CACHE_DIR"] = cache_dir
     code = CHILD["spec" if kind in ("cold", "warm") else kind]
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", code, str(spec)],
+        [sys.executable, "-c", code, str(spec), str(root)],
         capture_output=True,
         text=True,
         env=env,
@@ -122,6 +128,9 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="3 repeats instead of 5")
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument(
+        "--against", metavar="REV", help="also time the code of this git revision, same run"
+    )
     args = parser.parse_args()
     repeats = args.repeats or (3 if args.quick else 5)
 
@@ -143,42 +152,52 @@ def main() -> None:
     )
 
     scratch = tempfile.mkdtemp(prefix="bench-startup-")
+    roots = {"": ROOT}
+    git = ["git", "-C", str(ROOT), "worktree"]
+    worktree = str(Path(scratch) / "against")
     try:
+        if args.against:
+            subprocess.run([*git, "add", "--detach", worktree, args.against], check=True)
+            roots[f" @{args.against}"] = Path(worktree)
         warm_dirs = {}
         for spec in (MAIN_SPEC, EXTRA_SPEC):
-            warm_dirs[spec] = os.path.join(scratch, f"warm-{spec.stem}")
-            run_child(
-                "cold", spec, warm_dirs[spec]
-            )  # primes the warm cache (and the page cache), untimed
+            for tag, root in roots.items():  # primes the warm caches (and the page cache), untimed
+                warm_dirs[spec, tag] = os.path.join(scratch, f"warm-{spec.stem}{tag.strip()}")
+                run_child("cold", spec, warm_dirs[spec, tag], root)
 
-        cases: list[tuple[str, Path, str]] = [
-            ("baseline: yaml.load CSafeLoader", MAIN_SPEC, "yaml"),
-            ("baseline: python, nothing imported", MAIN_SPEC, "pass"),
-            ("baseline: import conformance.validate", MAIN_SPEC, "import"),
-            ("cold: load_spec + compile_all", MAIN_SPEC, "cold"),
-            ("warm: load_spec + compile_all", MAIN_SPEC, "warm"),
-            ("baseline: yaml.load CSafeLoader", EXTRA_SPEC, "yaml"),
-            ("cold: load_spec + compile_all", EXTRA_SPEC, "cold"),
-            ("warm: load_spec + compile_all", EXTRA_SPEC, "warm"),
+        cases: list[tuple[str, Path, str, str]] = [
+            ("baseline: yaml.load CSafeLoader", MAIN_SPEC, "yaml", ""),
+            ("baseline: python, nothing imported", MAIN_SPEC, "pass", ""),
+            ("baseline: import conformance.validate", MAIN_SPEC, "import", ""),
         ]
+        for spec in (MAIN_SPEC, EXTRA_SPEC):
+            if spec != MAIN_SPEC:
+                cases.append(("baseline: yaml.load CSafeLoader", spec, "yaml", ""))
+            for tag in roots:
+                cases += [
+                    (f"cold{tag}: load_spec + compile_all", spec, "cold", tag),
+                    (f"warm{tag}: load_spec + compile_all", spec, "warm", tag),
+                ]
         results: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(cases))}
         for r in range(repeats):
-            for i, (_, spec, kind) in enumerate(cases):
+            for i, (_, spec, kind, tag) in enumerate(cases):
                 cache = None
                 if kind == "cold":
-                    cache = os.path.join(scratch, f"cold-{spec.stem}-{r}")
+                    cache = os.path.join(scratch, f"cold-{spec.stem}{tag.strip()}-{r}")
                 elif kind == "warm":
-                    cache = warm_dirs[spec]
-                results[i].append(run_child(kind, spec, cache))
+                    cache = warm_dirs[spec, tag]
+                results[i].append(run_child(kind, spec, cache, roots[tag]))
             print(f"  … repeat {r + 1}/{repeats} done", file=sys.stderr, flush=True)
     finally:
+        if len(roots) > 1:
+            subprocess.run([*git, "remove", "--force", worktree], check=False)
         shutil.rmtree(scratch, ignore_errors=True)
 
     def med(i: int, key: str) -> float:
-        return statistics.median(x[key] for x in results[i])
+        return float(statistics.median(x[key] for x in results[i]))
 
     def best(i: int, key: str) -> float:
-        return min(x[key] for x in results[i])
+        return float(min(x[key] for x in results[i]))
 
     summary: list[tuple[str, bool]] = []
     for spec, label in ((MAIN_SPEC, "main"), (EXTRA_SPEC, "extra line")):
@@ -192,7 +211,7 @@ def main() -> None:
         )
         print("  " + "-" * 148)
         for i in idx:
-            name, _, kind = cases[i]
+            name, _, kind, tag = cases[i]
             work, proc = med(i, "work"), med(i, "process")
             parts = ""
             if kind in ("cold", "warm"):
@@ -201,7 +220,7 @@ def main() -> None:
                     for k, w in (("import", 6), ("load", 6), ("schemas", 7), ("compile", 7))
                 )
             target = ""
-            if spec == MAIN_SPEC and kind in ("cold", "warm"):
+            if spec == MAIN_SPEC and kind in ("cold", "warm") and not tag:
                 limit = TARGET_COLD if kind == "cold" else TARGET_WARM
                 ok_work, ok_proc = work <= limit, proc <= limit
                 target = f"  ≤ {limit} s: work {'met' if ok_work else 'NOT MET'}, process {'met' if ok_proc else 'NOT MET'}"
@@ -218,7 +237,14 @@ def main() -> None:
             )
         for i in idx:
             if cases[i][2] == "cold":
-                print(f"  validators compiled: {results[i][0]['validators']}")
+                print(f"  validators compiled{cases[i][3]}: {results[i][0]['validators']}")
+        for kind in ("cold", "warm") if args.against else ():
+            ours, theirs = (next(i for i in idx if cases[i][2:] == (kind, t)) for t in roots)
+            print(
+                f"  {kind}: this tree / {args.against} = "
+                f"{med(ours, 'work') / med(theirs, 'work'):.2f}× (work), "
+                f"{med(ours, 'process') / med(theirs, 'process'):.2f}× (process)"
+            )
 
     print("\ntargets (openai-2.3.0.yaml)")
     for line, ok in summary:
