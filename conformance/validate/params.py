@@ -134,6 +134,27 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
     return _from_string(values[-1], param, shape)
 
 
+def claims(param: Parameter, shape: Shape, name: str) -> bool:
+    """Whether a query pair named ``name`` belongs to a query parameter (as :func:`deserialize`
+    reads it: ``name``, ``name[]`` for arrays, ``name[key]`` for deepObject, each property of an
+    exploded form object).
+
+    >>> claims(metadata_param, shape, "metadata[team]")  # doctest: +SKIP
+    True
+    """
+    if name == param.name:
+        return True
+    if param.content_type:
+        return False
+    if param.style == "deepObject":
+        return name.startswith(param.name + "[") and name.endswith("]")
+    types = shape.types
+    if "array" in types and "string" not in types:
+        return name == param.name + "[]"
+    exploded = param.explode and param.style == "form"
+    return exploded and "object" in types and "string" not in types and name in shape.properties()
+
+
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from .. import sse
 from ..schema import schema_set
 from ..spec import MediaType, Operation, Spec
+from ..spec.refs import escape
 from .body import (
     DecodeError,
     decode_form,
@@ -22,10 +23,10 @@ from .body import (
     parse_multipart,
 )
 from .engine import Engine, engine_for
-from .params import MISSING, deserialize
+from .params import MISSING, claims, deserialize
 from .shape import Shape
 from .stream import check_stream
-from .violation import Violation
+from .violation import ERROR, WARNING, Violation
 
 __all__ = ["NOBODY", "Validator"]
 
@@ -180,8 +181,33 @@ class Validator:
                     strict=self.strict,
                     prefix=f"/{param.name}",
                 )
+        out += self._undeclared_query(op, pairs)
         out += self._request_body(op, headers, body, content_type)
         return out
+
+    def _undeclared_query(self, op: Operation, pairs: list[tuple[str, str]]) -> list[Violation]:
+        """Query names no parameter of the operation reads: warnings (errors in strict mode).
+
+        A query written into the path template (2026-08: ``/responses?beta=true``) is declared.
+        """
+        params = [
+            (p, self._shape(self.requests, p.schema))
+            for p in op.parameters
+            if p.location == "query"
+        ]
+        fixed = {k for k, _ in _pairs(op.path.partition("?")[2])}
+        return [
+            Violation(
+                f"query parameter {name!r} is not declared by the operation",
+                where="request.query",
+                pointer="/" + escape(name),
+                keyword="undeclared",
+                operation=op.operation_id,
+                severity=ERROR if self.strict else WARNING,
+            )
+            for name in dict.fromkeys(k for k, _ in pairs)
+            if name not in fixed and not any(claims(p, shape, name) for p, shape in params)
+        ]
 
     def _shape(self, engine: Engine, location: str | None) -> Shape:
         """What the schema at a location expects (types, items, properties), built once."""

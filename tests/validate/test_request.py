@@ -567,6 +567,9 @@ PARAMS_SPEC: dict[str, Any] = {
                 "responses": {"200": {"description": "ok"}},
             }
         },
+        "/search?beta=true": {  # a query in the template, as in OpenAI 2026-08
+            "get": {"operationId": "betaSearch", "responses": {"200": {"description": "ok"}}}
+        },
         "/search": {
             "get": {
                 "operationId": "search",
@@ -608,6 +611,17 @@ PARAMS_SPEC: dict[str, Any] = {
                         "schema": {"$ref": "#/components/schemas/Point"},
                     },
                     {"name": "exact", "in": "query", "schema": {"type": "boolean"}},
+                    {  # style form, explode true: its properties are query names of their own
+                        "name": "page",
+                        "in": "query",
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "offset": {"type": "integer"},
+                                "size": {"type": "integer"},
+                            },
+                        },
+                    },
                     {
                         "name": "json",
                         "in": "query",
@@ -778,6 +792,26 @@ def test_path_matrix_exploded_object(pv: Validator) -> None:
 )
 def test_query_styles(pv: Validator, query: str, expected: list[tuple[str, str, str]]) -> None:
     assert sorted(summary(pv.request("search", query=query))) == expected
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_query_names_no_parameter_reads_are_undeclared(pv: Validator, strict: bool) -> None:
+    v = Validator(pv.spec, strict=strict)
+    read = "filter[color]=red&tags[]=x&ids=1&offset=2&size=3&exact=true"
+    assert v.request("search", query=read) == []
+    found = v.request("search", query=f"{read}&x=1&x=2&json[x]=1&size[]=1&a/b=1")
+    assert [(f.where, f.pointer, f.keyword, f.is_error) for f in found] == [
+        ("request.query", pointer, "undeclared", strict)
+        for pointer in ("/x", "/json[x]", "/size[]", "/a~1b")
+    ]
+    assert str(found[0]).endswith(
+        "query parameter 'x' is not declared by the operation [undeclared]"
+    )
+    assert v.request("betaSearch", path="/search?beta=true") == []
+    found = v.request(method="GET", path="/search?beta=true&x=1")
+    assert [(f.operation, f.pointer, f.keyword) for f in found] == [
+        ("betaSearch", "/x", "undeclared")
+    ]
 
 
 def test_urlencoded_form_valid(pv: Validator) -> None:
