@@ -17,7 +17,7 @@ from email.utils import collapse_rfc2231_value
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
-from .shape import Shape, coerce
+from .shape import Shape, coerce, coerce_each
 
 __all__ = [
     "DecodeError",
@@ -126,18 +126,14 @@ def decode_form(fields: list[tuple[str, bytes | str, str | None]], shape: Shape)
     for name, value, filename in fields:
         key = name[:-2] if name.endswith("[]") and name[:-2] in props else name
         grouped.setdefault(key, []).append((value, filename))
-    out: dict[str, Any] = {}
-    for name, values in grouped.items():
-        prop = Shape(shape.schemas, props.get(name, {}))
-        is_array = "array" in prop.types and "string" not in prop.types
-        target = Shape(shape.schemas, prop.items()) if is_array else prop
-        decoded = [_field(v, f, target) for v, f in values]
-        # a field that is not an array, sent twice, is both values: a type error, not the last
-        out[name] = decoded if is_array or len(decoded) > 1 else decoded[0]
-    return out
+    return {
+        name: coerce_each(values, Shape(shape.schemas, props.get(name, {})), _field)
+        for name, values in grouped.items()
+    }
 
 
-def _field(value: bytes | str, filename: str | None, shape: Shape) -> Any:
+def _field(field: tuple[bytes | str, str | None], shape: Shape) -> Any:
+    value, filename = field
     if filename is not None or shape.is_binary():
         size = len(value.encode() if isinstance(value, str) else value)
         return f"<binary: {size} bytes>"

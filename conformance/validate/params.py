@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ..spec import Parameter
-from .shape import Shape, coerce
+from .shape import Shape, coerce, coerce_each
 
 __all__ = ["MISSING", "deserialize"]
 
@@ -105,12 +105,10 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
         if not entries:
             return MISSING
         props = shape.properties()
-        out: dict[str, Any] = {}
-        for k, vs in entries.items():
-            item = Shape(shape.schemas, props.get(k, {}))
-            decoded = [coerce(v, item) for v in vs]
-            out[k] = decoded[0] if len(decoded) == 1 else decoded  # repeated: both values
-        return out
+        return {
+            k: coerce_each(vs, Shape(shape.schemas, props.get(k, {})), coerce)
+            for k, vs in entries.items()
+        }
     if "array" in types and "string" not in types:
         if not values:
             values = [v for k, v in pairs if k == name + "[]"]

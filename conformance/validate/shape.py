@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from ..schema import SchemaSet
 
-__all__ = ["Shape", "coerce", "json_type"]
+__all__ = ["Shape", "coerce", "coerce_each", "json_type"]
+
+T = TypeVar("T")
 
 _INT = re.compile(r"-?\d+")
 _NUM = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -120,3 +123,16 @@ def coerce(raw: str, shape: Shape) -> Any:
         except ValueError:
             return raw
     return raw
+
+
+def coerce_each(sent: Sequence[T], shape: Shape, decode: Callable[[T, Shape], Any]) -> Any:
+    """The value of a name sent once or more (form field, deepObject entry): an array's items,
+    or one value; a non-array sent twice stays both values, a type error, not the last one.
+
+    >>> coerce_each(["1", "2"], Shape(schemas, {"type": "integer"}), coerce)  # doctest: +SKIP
+    [1, 2]
+    """
+    is_array = "array" in shape.types and "string" not in shape.types
+    target = Shape(shape.schemas, shape.items()) if is_array else shape
+    decoded = [decode(one, target) for one in sent]
+    return decoded if is_array or len(decoded) > 1 else decoded[0]

@@ -584,6 +584,11 @@ PARAMS_SPEC: dict[str, Any] = {
                             "properties": {
                                 "color": {"type": "string", "enum": ["red", "blue"]},
                                 "size": {"type": "integer", "minimum": 1},
+                                "labels": {
+                                    "type": "array",
+                                    "items": {"type": "integer"},
+                                    "maxItems": 2,
+                                },
                             },
                         },
                     },
@@ -775,6 +780,15 @@ def test_path_matrix_exploded_object(pv: Validator) -> None:
             [
                 ("request.query", "/filter/color", "enum"),
                 ("request.query", "/filter/size", "minimum"),
+            ],
+        ),
+        ("filter[labels]=1", []),  # an array entry sent once is a one-item array
+        ("filter[labels]=1&filter[labels]=2", []),
+        (
+            "filter[labels]=1&filter[labels]=b&filter[labels]=3",
+            [
+                ("request.query", "/filter/labels", "maxItems"),
+                ("request.query", "/filter/labels/1", "type"),
             ],
         ),
         ("tags=x|y", []),
