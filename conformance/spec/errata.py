@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .index import METHODS
 from .refs import escape, pointer_get
 
 __all__ = ["ERRATA", "AppliedErratum", "Erratum", "apply_errata"]
@@ -257,21 +258,23 @@ def _query_deep_object(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch
             yield pointer, f"`{name}[key]=value` as described: style deepObject", fix
 
 
-def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(pointer, path, operation) of every operation."""
     for path, item in (doc.get("paths") or {}).items():
         if isinstance(item, dict):
-            for method, op in item.items():
-                if isinstance(op, dict) and "operationId" in op:
-                    yield f"#/paths/{escape(path)}/{method}", op
+            for method in METHODS:
+                op = item.get(method)
+                if isinstance(op, dict):
+                    yield f"#/paths/{escape(path)}/{method}", path, op
 
 
 def _add_stream(
     op_ids: set[str], schema_of: Callable[[dict[str, Any]], Any]
 ) -> Callable[[dict[str, Any], list[Node]], Iterator[Patch]]:
     def find(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
-        for pointer, op in _operations(doc):
+        for pointer, _, op in _operations(doc):
             ok = (op.get("responses") or {}).get("200")
-            if op["operationId"] not in op_ids or not isinstance(ok, dict) or "$ref" in ok:
+            if op.get("operationId") not in op_ids or not isinstance(ok, dict) or "$ref" in ok:
                 continue
             content = ok.get("content")
             if not isinstance(content, dict) or "text/event-stream" in content:
@@ -297,8 +300,8 @@ def _json_schema(content: dict[str, Any]) -> Any:
 
 
 def _done_sentinel(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
-    for pointer, op in _operations(doc):
-        if op["operationId"] not in ("createChatCompletion", "createCompletion"):
+    for pointer, _, op in _operations(doc):
+        if op.get("operationId") not in ("createChatCompletion", "createCompletion"):
             continue
         media = (
             ((op.get("responses") or {}).get("200") or {})
@@ -318,9 +321,8 @@ def _done_sentinel(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
 
 
 def _download_json_string(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
-    for path, item in (doc.get("paths") or {}).items():
-        op = item.get("get") if isinstance(item, dict) else None
-        if not path.endswith("/content") or not isinstance(op, dict):
+    for op_pointer, path, op in _operations(doc):
+        if not (path.endswith("/content") and op_pointer.endswith("/get")):
             continue
         for status, response in (op.get("responses") or {}).items():
             content = response.get("content") if isinstance(response, dict) else None
@@ -335,7 +337,7 @@ def _download_json_string(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Pa
                 media["schema"] = {**media["schema"], "format": "binary"}
                 content["application/octet-stream"] = media
 
-            pointer = f"#/paths/{escape(path)}/get/responses/{status}/content"
+            pointer = f"{op_pointer}/responses/{status}/content"
             yield pointer, "raw file bytes: application/octet-stream, format binary", fix
 
 
