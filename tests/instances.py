@@ -206,7 +206,8 @@ def valid_instances(
     engine: Any, location: str, n: int, seed: int = 0, attempts: int = 0
 ) -> list[Any]:
     """Up to ``n`` built instances that the *reference* validator accepts (deterministic)."""
-    rng = random.Random(f"{seed}:{location}")
+    # seeded by the spec-relative label: the same instances wherever the spec sits on disk
+    rng = random.Random(f"{seed}:{engine.schemas.spec.label(location)}")
     ss = engine.schemas
     schema = ss.resolve(ss.ref(location))
     reference = engine.reference(location)

@@ -38,6 +38,7 @@ def _short(message: str) -> str:
 
 
 _TAGS = ("type", "event", "object", "role")
+_ABSENT = object()
 
 
 def _union_summary(keyword: str, error: Any) -> str:
@@ -300,6 +301,16 @@ class Engine:
             return None
         if frozenset.intersection(*(tags for _, tags, _ in scored)):
             return None  # the data's type or tag fits no branch: the summary names it
+        # a tag value no branch declares (a role of none of their enums) points at no branch
+        refs = [ref for _, _, ref in scored]
+        stray = {
+            tag
+            for _, tags, _ in scored
+            for tag in tags
+            if tag != "/" and not any(self._declares(ref, tag, instance) for ref in refs)
+        }
+        if stray:
+            scored = [((len(tags - stray), count), tags, ref) for (_, count), tags, ref in scored]
         scored.sort(key=lambda s: s[0])
         if len(scored) > 1 and scored[1][0] == scored[0][0]:
             return None  # a tie: no branch is clearly the one meant
@@ -338,6 +349,27 @@ class Engine:
             elif e.kind.name in ("enum", "const") and len(path) == 1 and self._is_tag(e):
                 tags.add(str(path[0]))
         return frozenset(tags), len(errors)
+
+    def _declares(self, ref: str, tag: str, instance: Any) -> bool:
+        """Whether a branch names the data's value of ``tag`` in an enum or const of its own
+        (through ``$ref`` and ``allOf``)."""
+        value = instance.get(tag) if isinstance(instance, dict) else None
+        todo, seen = [self.schemas.resolve(ref)], 0
+        while todo and seen < 32:
+            node, seen = todo.pop(), seen + 1
+            if not isinstance(node, dict):
+                continue
+            if isinstance(node.get("$ref"), str):
+                todo.append(self.schemas.resolve(node["$ref"]))
+            todo += node.get("allOf") or []
+            prop = (node.get("properties") or {}).get(tag)
+            while isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
+                prop = self.schemas.resolve(prop["$ref"])
+            if isinstance(prop, dict) and (
+                prop.get("const", _ABSENT) == value or value in (prop.get("enum") or [])
+            ):
+                return True
+        return False
 
     def _is_tag(self, error: Any) -> bool:
         """True for a tag (a const, a one-value enum, or an enum on ``type``/``event``/…),

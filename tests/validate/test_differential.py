@@ -123,7 +123,7 @@ def test_fast_and_reference_agree(openai_validator: Validator) -> None:
     disagreements: list[str] = []
     no_valid: set[str] = set()
     for location in response_locations(spec):
-        rng = random.Random(f"{SEED}:{location}")
+        rng = random.Random(f"{SEED}:{spec.label(location)}")
         valid = valid_instances(
             engine, location, VALID_PER_SCHEMA, SEED, attempts=8 * VALID_PER_SCHEMA
         )

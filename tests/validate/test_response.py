@@ -403,6 +403,47 @@ def test_discriminator_in_openai_spec(v: Validator) -> None:
     assert all(x.schema_path == "#/components/schemas/OutputMessage/required" for x in found)
 
 
+MESSAGES_SPEC = """\
+openapi: 3.0.3
+info: {title: messages, version: "1"}
+paths:
+  /message:
+    get:
+      operationId: getMessage
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Message"}
+components:
+  schemas:
+    Message:  # no discriminator, as OpenAI 2026-08's eval run templates
+      oneOf:
+        - {type: object, required: [role, content],
+           properties: {role: {type: string}, content: {type: string}}}
+        - {type: object, required: [role, content],
+           properties: {role: {type: string, enum: [user, assistant]},
+                        content: {type: array, items: {type: string}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def messages(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    path = write_spec(tmp_path_factory.mktemp("messages"), MESSAGES_SPEC)
+    return Validator(load_spec(path, cache=False))
+
+
+def test_a_tag_value_no_branch_declares_points_at_no_branch(messages: Validator) -> None:
+    # role "bogus" breaks the second branch's enum, content [] the first's type: neither branch
+    # is the one meant (it was reported as content's type error, the mutation being the role)
+    found = messages.response("getMessage", body={"role": "bogus", "content": []})
+    assert [(x.pointer, x.keyword) for x in found] == [("", "oneOf")]
+    assert found[0].message == "object with role 'bogus' matches none of the oneOf branches"
+    # (a value another branch declares still rules a branch out: WebSearchTool against
+    # ComputerTool in test_mutation's Response tools)
+
+
 # -- readOnly / writeOnly -----------------------------------------------------------------------
 
 ACCOUNT_SPEC = """\
