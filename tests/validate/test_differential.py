@@ -11,6 +11,7 @@ import copy
 import json
 import random
 from collections import Counter
+from importlib.metadata import version
 from typing import Any
 
 from instances import response_locations, valid_instances
@@ -26,6 +27,19 @@ KNOWN_NO_VALID_INSTANCE: dict[str, set[str]] = {
     "openai-2.3.0.yaml": set(),
     "openai-2026-08.yaml": set(),
 }
+# jsonschema-rs before 0.61.2 judges an integral float beyond 2**53 lying exactly on an integer
+# bound to be outside it (-2**63 as -9.22e18 against int64's minimum). schemathesis 4.32 pins
+# jsonschema-rs < 0.61, so that is the version beside it; such disagreements are counted apart.
+FLOAT_BOUND_BUG = tuple(int(p) for p in version("jsonschema-rs").split(".")[:3]) < (0, 61, 2)
+
+
+def _big_integral_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return value.is_integer() and abs(value) > 2**53
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(_big_integral_float(v) for v in items)
+
+
 # values that stress validators: big/boundary numbers, bool-vs-int, astral characters, etc.
 _ODD_NUMBERS = (0, -1, 1.0, -0.0, 0.5, 2**63, -(2**63) - 1, 2**64 + 1, 10**30, 1e300)
 _ODD_OTHERS = ("", "\u0000", "🙂" * 3, "x" * 70, [], [None], {}, {"": None}, [[[]]])
@@ -137,7 +151,9 @@ def test_fast_and_reference_agree(openai_validator: Validator) -> None:
                 fast = engine.validator(location, strict).is_valid(instance)
                 reference = engine.reference(location, strict).is_valid(instance)
                 counts[f"{'strict' if strict else 'lenient'} valid"] += reference
-                if fast != reference:
+                if fast != reference and FLOAT_BOUND_BUG and _big_integral_float(instance):
+                    counts["known jsonschema-rs < 0.61.2 float-at-bound disagreements"] += 1
+                elif fast != reference:
                     disagreements.append(
                         f"{spec.label(location)} ({'strict' if strict else 'lenient'}): "
                         f"fast={fast} reference={reference} for {_dump(instance)}"
