@@ -190,6 +190,8 @@ class Validator:
 
         A query written into the path template (2026-08: ``/responses?beta=true``) is declared.
         """
+        if not pairs:
+            return []
         params = [
             (p, self._shape(self.requests, p.schema))
             for p in op.parameters
