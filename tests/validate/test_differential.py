@@ -11,10 +11,10 @@ import copy
 import json
 import random
 from collections import Counter
-from importlib.metadata import version
 from typing import Any
 
 from instances import response_locations, valid_instances
+from support import FLOAT_BOUND_BUG
 
 from conformance.validate import Validator
 
@@ -27,12 +27,9 @@ KNOWN_NO_VALID_INSTANCE: dict[str, set[str]] = {
     "openai-2.3.0.yaml": set(),
     "openai-2026-08.yaml": set(),
 }
-# jsonschema-rs before 0.61.2 judges an integral float beyond 2**53 lying exactly on an integer
-# bound to be outside it (-2**63 as -9.22e18 against int64's minimum). schemathesis 4.32 pins
-# jsonschema-rs < 0.61, so that is the version beside it; such disagreements are counted apart.
-FLOAT_BOUND_BUG = tuple(int(p) for p in version("jsonschema-rs").split(".")[:3]) < (0, 61, 2)
 
 
+# with support.FLOAT_BOUND_BUG, disagreements on big integral floats are counted apart
 def _big_integral_float(value: Any) -> bool:
     if isinstance(value, float):
         return value.is_integer() and abs(value) > 2**53

@@ -221,8 +221,8 @@ def test_mutations_are_detected_where_they_are(openai_validator: Validator) -> N
     misses: list[str] = []
     locations = response_locations(spec)
     for location in locations:
-        rng = random.Random(f"{SEED}:{spec.label(location)}")
         label = spec.label(location)
+        rng = random.Random(f"{SEED}:{label}")
         seen: set[tuple[Any, ...]] = set()
         for instance in valid_instances(engine, location, INSTANCES_PER_SCHEMA, SEED, attempts=40):
             for kind, path, replaced, new, key in mutations(engine, location, instance, rng):

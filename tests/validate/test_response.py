@@ -31,6 +31,11 @@ def write_spec(directory: Path, text: str, name: str = "spec.yaml") -> Path:
     return path
 
 
+def validator_for(factory: pytest.TempPathFactory, text: str) -> Validator:
+    """The validator of a small spec written to a fresh temporary directory (no cache)."""
+    return Validator(load_spec(write_spec(factory.mktemp("spec"), text), cache=False))
+
+
 # -- OpenAI spec: status, content type, body presence -------------------------------------------
 
 
@@ -150,9 +155,7 @@ components:
 
 @pytest.fixture(scope="module")
 def rv(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(
-        load_spec(write_spec(tmp_path_factory.mktemp("resp"), RESPONSES_SPEC), cache=False)
-    )
+    return validator_for(tmp_path_factory, RESPONSES_SPEC)
 
 
 def test_exact_status_beats_range(rv: Validator) -> None:
@@ -259,9 +262,7 @@ components:
 
 @pytest.fixture(scope="module")
 def nv(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(
-        load_spec(write_spec(tmp_path_factory.mktemp("null"), NULLABLE_SPEC), cache=False)
-    )
+    return validator_for(tmp_path_factory, NULLABLE_SPEC)
 
 
 @pytest.mark.parametrize(
@@ -354,7 +355,7 @@ components:
 
 @pytest.fixture(scope="module")
 def pets(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(load_spec(write_spec(tmp_path_factory.mktemp("pets"), PETS_SPEC), cache=False))
+    return validator_for(tmp_path_factory, PETS_SPEC)
 
 
 def test_discriminator_valid(pets: Validator) -> None:
@@ -430,8 +431,7 @@ components:
 
 @pytest.fixture(scope="module")
 def messages(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    path = write_spec(tmp_path_factory.mktemp("messages"), MESSAGES_SPEC)
-    return Validator(load_spec(path, cache=False))
+    return validator_for(tmp_path_factory, MESSAGES_SPEC)
 
 
 def test_a_tag_value_no_branch_declares_points_at_no_branch(messages: Validator) -> None:
@@ -482,9 +482,7 @@ components:
 
 @pytest.fixture(scope="module")
 def accounts(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(
-        load_spec(write_spec(tmp_path_factory.mktemp("acct"), ACCOUNT_SPEC), cache=False)
-    )
+    return validator_for(tmp_path_factory, ACCOUNT_SPEC)
 
 
 def test_read_only_not_required_in_requests(accounts: Validator) -> None:
@@ -572,12 +570,12 @@ components:
 
 @pytest.fixture(scope="module")
 def b30(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(load_spec(write_spec(tmp_path_factory.mktemp("b30"), BOUNDS_30), cache=False))
+    return validator_for(tmp_path_factory, BOUNDS_30)
 
 
 @pytest.fixture(scope="module")
 def b31(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(load_spec(write_spec(tmp_path_factory.mktemp("b31"), BOUNDS_31), cache=False))
+    return validator_for(tmp_path_factory, BOUNDS_31)
 
 
 def test_30_boolean_exclusive_bounds(b30: Validator) -> None:
