@@ -63,17 +63,22 @@ class SchemaSet:
             self.converter.define(location)
         if spec.cache_key:
             strict = self.document(True)["$defs"]
-            cache_put("schemas", key, [self.defs, self.converter.locations, strict])
+            # locations as labels: the same spec read from another path must restore its own URIs
+            labels = {k: spec.label(v) for k, v in self.converter.locations.items()}
+            cache_put("schemas", key, [self.defs, labels, strict])
 
     def _restore(self, entry: Any) -> bool:
-        """Take the conversions a cache entry holds (``[defs, locations, strict defs]``)."""
+        """Take the conversions a cache entry holds (``[defs, location labels, strict defs]``)."""
         if not (isinstance(entry, list) and len(entry) == 3):
             return False
         if not all(isinstance(part, dict) for part in entry):
             return False
-        defs, locations, strict = entry
+        defs, labels, strict = entry
         self.converter.defs.update(defs)
-        self.converter.locations.update(locations)
+        root = self.spec.uri
+        self.converter.locations.update(
+            {k: root + v if v.startswith("#") else v for k, v in labels.items()}
+        )
         self._size = len(self.defs)
         self._docs[True] = self._document(strict, True)
         return True

@@ -75,3 +75,25 @@ def test_damaged_schema_cache_entries_are_ignored(cache_dir: Path) -> None:
     again = Validator(load_spec(path))
     assert again.response("listModels", body={"object": "list", "data": [{}]}) == expected
     assert all(len(json.loads(e.read_bytes())) == 3 for e in (cache_dir / "schemas").iterdir())
+
+
+def test_a_spec_read_from_another_path_reports_its_own_locations(
+    cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # cache entries are keyed by content, so a copy elsewhere (a CI checkout) shares them
+    copies = []
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        copy = tmp_path / folder / "openai.yaml"
+        copy.write_bytes((SPECS / "openai-2.3.0.yaml").read_bytes())
+        copies.append(copy)
+    body = {
+        "object": "list",
+        "data": [{"id": "m", "object": "model", "created": "x", "owned_by": "o"}],
+    }
+    first = Validator(load_spec(copies[0])).response("listModels", body=body)
+    with monkeypatch.context() as m:  # the second copy restores what the first wrote
+        m.setattr(Converter, "_convert", _no_conversion)
+        second = Validator(load_spec(copies[1])).response("listModels", body=body)
+    assert [v.schema_path for v in first] == [v.schema_path for v in second]
+    assert [v.schema_path for v in second] == ["#/components/schemas/Model/properties/created/type"]
