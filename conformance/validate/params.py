@@ -38,15 +38,14 @@ def _from_string(raw: str, param: Parameter, shape: Shape) -> Any:
         raw = raw[1:]
         if raw.startswith(param.name + "=") and not (param.explode and "object" in shape.types):
             raw = raw[len(param.name) + 1 :]
-        exploded_object = param.explode and "object" in shape.types and "string" not in shape.types
+        exploded_object = param.explode and shape.decodes_as("object")
         sep = ";" if exploded_object else f";{param.name}=" if param.explode else ","
     else:
         sep = _DELIMITER.get(style, ",")
-    types = shape.types
-    if "array" in types and "string" not in types:
+    if shape.decodes_as("array"):
         item = Shape(shape.schemas, shape.items())
         return [coerce(v, item) for v in raw.split(sep)] if raw else []
-    if "object" in types and "string" not in types:
+    if shape.decodes_as("object"):
         props = shape.properties()
         if param.explode:
             pairs = dict(_pair(p) for p in raw.split(sep))
@@ -84,11 +83,26 @@ def deserialize(param: Parameter, shape: Shape, source: Any) -> Any:
     return _from_string(str(raw), param, shape)
 
 
+def _reading(param: Parameter, shape: Shape) -> str:
+    """How a query parameter is read from the pairs: ``content`` (one JSON value),
+    ``deepObject`` (``name[key]``), ``array`` (``name`` or ``name[]``), ``form-object``
+    (each property by its own name) or ``value`` (the last ``name``)."""
+    if param.content_type:
+        return "content"
+    if param.style == "deepObject":
+        return "deepObject"
+    if shape.decodes_as("array"):
+        return "array"
+    if shape.decodes_as("object") and param.explode and param.style == "form":
+        return "form-object"
+    return "value"
+
+
 def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
     name = param.name
     values = [v for k, v in pairs if k == name]
-    types = shape.types
-    if param.content_type:
+    reading = _reading(param, shape)
+    if reading == "content":
         return (
             json.loads(values[0])
             if values and _is_json(values[0])
@@ -96,7 +110,7 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
             if values
             else MISSING
         )
-    if param.style == "deepObject":
+    if reading == "deepObject":
         prefix = name + "["
         entries: dict[str, list[str]] = {}
         for k, v in pairs:
@@ -109,7 +123,7 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
             k: coerce_each(vs, Shape(shape.schemas, props.get(k, {})), coerce)
             for k, vs in entries.items()
         }
-    if "array" in types and "string" not in types:
+    if reading == "array":
         if not values:
             values = [v for k, v in pairs if k == name + "[]"]
         if not values:
@@ -119,7 +133,7 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
             return [coerce(v, item) for v in values]
         sep = _DELIMITER.get(param.style, ",")
         return [coerce(v, item) for v in values[-1].split(sep)] if values[-1] else []
-    if "object" in types and "string" not in types and param.explode and param.style == "form":
+    if reading == "form-object":
         props = shape.properties()
         found = {k: v for k, v in pairs if k in props}
         return (
@@ -142,15 +156,12 @@ def claims(param: Parameter, shape: Shape, name: str) -> bool:
     """
     if name == param.name:
         return True
-    if param.content_type:
-        return False
-    if param.style == "deepObject":
+    reading = _reading(param, shape)
+    if reading == "deepObject":
         return name.startswith(param.name + "[") and name.endswith("]")
-    types = shape.types
-    if "array" in types and "string" not in types:
+    if reading == "array":
         return name == param.name + "[]"
-    exploded = param.explode and param.style == "form"
-    return exploded and "object" in types and "string" not in types and name in shape.properties()
+    return reading == "form-object" and name in shape.properties()
 
 
 def _is_json(text: str) -> bool:

@@ -71,6 +71,16 @@ class Shape:
                 props.setdefault(name, sub)
         return props
 
+    def decodes_as(self, kind: str) -> bool:
+        """True when raw text is read as ``kind`` (``"array"``/``"object"``): the schema takes
+        that type and no string, which would keep the text as it is.
+
+        >>> Shape(schemas, {"type": "array", "items": {}}).decodes_as("array")  # doctest: +SKIP
+        True
+        """
+        types = self.types
+        return kind in types and "string" not in types
+
     def is_binary(self) -> bool:
         """True when the schema is a binary string (``format: binary``)."""
         return any(part.get("format") == "binary" for part in self.parts)
@@ -132,7 +142,7 @@ def coerce_each(sent: Sequence[T], shape: Shape, decode: Callable[[T, Shape], An
     >>> coerce_each(["1", "2"], Shape(schemas, {"type": "integer"}), coerce)  # doctest: +SKIP
     [1, 2]
     """
-    is_array = "array" in shape.types and "string" not in shape.types
+    is_array = shape.decodes_as("array")
     target = Shape(shape.schemas, shape.items()) if is_array else shape
     decoded = [decode(one, target) for one in sent]
     return decoded if is_array or len(decoded) > 1 else decoded[0]
