@@ -21,6 +21,7 @@ import conformance.spec.source as source_module
 from conformance.errors import RefError, SpecError, SpecLoadError, UnknownOperationError
 from conformance.spec import Spec, load_spec
 from conformance.spec.source import code_version
+from conformance.validate import Validator
 
 
 @pytest.fixture(autouse=True)
@@ -295,8 +296,6 @@ def test_cache_rechecks_external_refs_and_keeps_no_conversions(
     path.write_text(yaml.safe_dump(doc))
     spec = load_spec(path)
     assert spec.cache_key is None  # conversions depend on other.yaml too: not cached
-    from conformance.validate import Validator
-
     Validator(spec).compile_all()
     assert not (cache_dir / "schemas").exists()
     other.write_text("Other: {type: object}\n")  # the cached root's ref now dangles
