@@ -38,13 +38,16 @@ OpenAI-specific errata (apply only where the named operations and schemas exist)
   stream ``AssistantStreamEvent`` s when ``stream: true`` but declare only JSON → a
   ``text/event-stream`` response is added.
 - ``openai-completion-stream``: ``createCompletion`` streams ``CreateCompletionResponse`` chunks
-  but declares only JSON → a ``text/event-stream`` response is added.
+  but declares only JSON → a ``text/event-stream`` response is added, whose chunk schema is a copy
+  of the JSON one with ``choices[].finish_reason`` nullable: the API sends ``null`` on every
+  chunk but the last, as chat streams do (``CreateChatCompletionStreamResponse`` says so).
 - ``openai-done-sentinel``: chat and legacy completion streams end with ``data: [DONE]``, which
   the spec says only in prose → the stream is marked as ending with ``[DONE]``.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -269,7 +272,7 @@ def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]
 
 
 def _add_stream(
-    op_ids: set[str], schema_of: Callable[[dict[str, Any]], Any]
+    op_ids: set[str], schema_of: Callable[[dict[str, Any], dict[str, Any]], Any]
 ) -> Callable[[dict[str, Any], list[Node]], Iterator[Patch]]:
     def find(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
         for pointer, _, op in _operations(doc):
@@ -279,24 +282,41 @@ def _add_stream(
             content = ok.get("content")
             if not isinstance(content, dict) or "text/event-stream" in content:
                 continue
-            schema = schema_of(content)
+            schema = schema_of(doc, content)
             if schema is None:
                 continue
 
             def fix(content: dict[str, Any] = content, schema: Any = schema) -> None:
                 content["text/event-stream"] = {"schema": schema}
 
-            yield f"{pointer}/responses/200/content", f"text/event-stream of {schema} added", fix
+            what = schema.get("title", schema) if isinstance(schema, dict) else schema
+            yield f"{pointer}/responses/200/content", f"text/event-stream of {what} added", fix
 
     return find
 
 
-def _assistant_events(content: dict[str, Any]) -> Any:
+def _assistant_events(doc: dict[str, Any], content: dict[str, Any]) -> Any:
     return {"$ref": "#/components/schemas/AssistantStreamEvent"}
 
 
-def _json_schema(content: dict[str, Any]) -> Any:
-    return (content.get("application/json") or {}).get("schema")
+def _completion_chunk(doc: dict[str, Any], content: dict[str, Any]) -> Any:
+    """The JSON response schema with ``choices[].finish_reason`` nullable: a copy (``$ref`` s on
+    the way resolved and copied too) titled ``<name> chunk``; the JSON answer keeps its reason.
+    Without such a property, or with a nullable one, the JSON schema itself."""
+    schema = (content.get("application/json") or {}).get("schema")
+    if not isinstance(schema, dict):
+        return schema
+    chunk = node = copy.deepcopy(_local(doc, schema))
+    for key in ("properties", "choices", "items", "properties", "finish_reason"):
+        if not isinstance(node, dict) or not isinstance(node.get(key), dict):
+            return schema
+        node[key] = copy.deepcopy(_local(doc, node[key]))
+        node = node[key]
+    if node.get("nullable") is True:
+        return schema
+    node["nullable"] = True
+    chunk["title"] = f"{str(schema.get('$ref', 'response')).rsplit('/', 1)[-1]} chunk"
+    return chunk
 
 
 def _done_sentinel(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
@@ -415,7 +435,7 @@ ERRATA: tuple[Erratum, ...] = (
     Erratum(
         "openai-completion-stream",
         "createCompletion streams CreateCompletionResponse chunks",
-        _add_stream({"createCompletion"}, _json_schema),
+        _add_stream({"createCompletion"}, _completion_chunk),
     ),
     Erratum(
         "openai-done-sentinel", "chat and completion streams end with data: [DONE]", _done_sentinel

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import traffic
 from support import SPECS
 
+from conformance import sse
 from conformance.spec import ERRATA, Spec, load_spec
 from conformance.validate import Validator
 
@@ -397,6 +399,68 @@ def test_completion_stream_triggers(tmp_path: Path) -> None:
         ("stream", "done", None),
         ("stream.event", "type", 0),
     ]
+
+
+@pytest.mark.parametrize("by_ref", [False, True])
+def test_completion_stream_chunks_may_have_no_finish_reason_yet(
+    tmp_path: Path, by_ref: bool
+) -> None:
+    choice = {
+        "type": "object",
+        "required": ["finish_reason"],
+        "properties": {"finish_reason": {"type": "string", "enum": ["stop"]}},
+    }
+    schemas: dict[str, Any] = {
+        "Choice": choice,
+        "CreateCompletionResponse": {
+            "type": "object",
+            "properties": {
+                "choices": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Choice"} if by_ref else choice,
+                }
+            },
+        },
+    }
+    chunk = {"$ref": "#/components/schemas/CreateCompletionResponse"}
+    content = {"application/json": {"schema": chunk}}
+    spec = load(tmp_path, base(schemas, op("createCompletion", content, "/completions")))
+    v = Validator(spec)
+    pending = {"choices": [{"finish_reason": None}]}
+    assert v.stream("createCompletion", f"data: {json.dumps(pending)}\n\ndata: [DONE]\n\n") == []
+    found = v.response("createCompletion", body=pending)
+    assert {x.pointer for x in found} == {"/choices/0/finish_reason"}
+    assert spec.resolve("#/components/schemas/Choice") == choice  # the JSON schema is unchanged
+
+
+def test_completion_stream_accepts_real_legacy_streams(openai_validator: Validator) -> None:
+    """Real createCompletion streams send ``finish_reason: null`` on every chunk but the last."""
+    v = openai_validator
+    streams = [
+        (interaction, op)
+        for interaction, op in traffic.answers(v.spec, lambda e: e["kind"] == "sse")
+        if op.operation_id == "createCompletion"
+    ]
+    assert len(streams) >= 10
+    for interaction, op in streams:
+        events = sse.parse(interaction["response"]["body"]).events
+        reasons = [json.loads(e.data)["choices"][0]["finish_reason"] for e in events[:-1]]
+        assert reasons[0] is None and reasons[-1] is not None, interaction["id"]
+        errors = [x for x in traffic.verdicts(v, interaction, op) if x.is_error]
+        assert errors == [], interaction["id"]
+    # a reason outside the enum is still wrong, and the JSON answer still requires a reason
+    chunk = {
+        "id": "c",
+        "object": "text_completion",
+        "created": 1,
+        "model": "m",
+        "choices": [{"text": "", "index": 0, "logprobs": None, "finish_reason": "nope"}],
+    }
+    found = v.stream("createCompletion", f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n")
+    assert {x.pointer for x in found if x.is_error} == {"/choices/0/finish_reason"}
+    chunk["choices"][0]["finish_reason"] = None  # type: ignore[index]
+    found = v.response("createCompletion", body=chunk)
+    assert {x.pointer for x in found if x.is_error} == {"/choices/0/finish_reason"}
 
 
 def test_completion_stream_does_not_trigger(tmp_path: Path) -> None:
