@@ -73,3 +73,37 @@ def verdicts(validator: Validator, interaction: dict[str, Any], op: Operation) -
     return validator.response(
         op, status=response["status"], body=response["body"], content_type="application/json"
     )
+
+
+def exchange(interaction: dict[str, Any], op: Operation) -> Any:
+    """A recorded interaction as the semantic rules see it (``time``: when it was recorded)."""
+    import calendar
+    import time as _time
+
+    from conformance import sse
+    from conformance.validate.semantics import Exchange
+
+    request = interaction["request"]
+    response = interaction["response"]
+    body = request.get("body") if request.get("body_kind") == "json" else None
+    query = dict(
+        pair.split("=", 1) if "=" in pair else (pair, "")
+        for pair in urlsplit(interaction["url"]).query.split("&")
+        if pair
+    )
+    recorded = interaction.get("recorded")
+    when = (
+        calendar.timegm(_time.strptime(recorded[:10], "%Y-%m-%d"))
+        if isinstance(recorded, str) and len(recorded) >= 10
+        else None
+    )
+    common: dict[str, Any] = {
+        "status": response["status"],
+        "query": query,
+        "time": when,
+    }
+    if response["body_kind"] == "sse":
+        return Exchange.streamed(
+            op.operation_id, body, sse.parse(response["body"]).events, **common
+        )
+    return Exchange(op.operation_id, body, body=response["body"], **common)

@@ -312,7 +312,7 @@ class Mock:
 
     def _rejected(self, op: Operation, errors: list[Violation]) -> MockResponse:
         first = errors[0]
-        if first.keyword == "decode" and "json" in first.message.lower():
+        if first.code == "request.decode" and "json" in first.message.lower():
             return error_response(400, _JSON_HINT, operation=op.operation_id)
         param = _param(first)
         code = _CODES.get(first.keyword or "", "invalid_value" if param else None)

@@ -102,7 +102,7 @@ def request_errors(ctx: Context, case: RequestCase) -> list[Any]:
     try:
         request = case.to_httpx("http://conformance.invalid" + ctx.spec.base_path)
     except httpx.InvalidURL as exc:  # e.g. longer than clients send: not a usable case
-        return [Violation(str(exc), where="request.path", keyword="url")]
+        return [Violation(str(exc), where="request.path", code="request.route")]
     content = request.read()
     headers = dict(request.headers)
     if case.media_type is None:

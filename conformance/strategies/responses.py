@@ -10,7 +10,7 @@ import hypothesis.strategies as st
 from .. import sse
 from ..spec import Operation, Response, Spec, Stream
 from ..validate.body import media_kind
-from ..validate.semantics import apply_rules
+from ..validate.semantics import Exchange, comply
 from .cases import ResponseCase, _scalar
 from .context import Context, context
 from .profiles import Profile
@@ -52,12 +52,19 @@ def stream_events(
         return sse.Event(data=json.dumps(value), event=kind)
 
     if ctx.profile.semantic:
-        data = data.map(apply_rules)
+        data = data.map(lambda value: _complied("", value))
     events = st.lists(data.map(event), min_size=1, max_size=max_events)
     if stream.done is not None:
         done = sse.Event(data=stream.done)
         return events.map(lambda items: (*items, done))
     return events.map(tuple)
+
+
+def _complied(operation: str, body: Any) -> Any:
+    """A body made to satisfy the semantic rules that need no request (``typical``)."""
+    x = Exchange(operation, None, body=body)
+    comply(x)
+    return x.body
 
 
 def _headers(ctx: Context, response: Response) -> st.SearchStrategy[dict[str, str]]:
@@ -143,7 +150,7 @@ def _response(
     if kind == "json":
         body = ctx.response_schema(response.content[media].schema)
         if ctx.profile.semantic:
-            body = body.map(apply_rules)
+            body = body.map(lambda value: _complied(op.operation_id, value))
     else:
         body = st.binary(min_size=1, max_size=64)
     return st.builds(

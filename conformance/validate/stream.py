@@ -29,17 +29,17 @@ def check_stream(
     if isinstance(events, (bytes, bytearray, str)):
         parsed = sse.parse(bytes(events) if isinstance(events, bytearray) else events)
         items = parsed.events
-        out += [fail(issue.message, where="stream", keyword="framing") for issue in parsed.issues]
+        out += [fail(issue.message, where="stream", code="stream.framing") for issue in parsed.issues]
     else:
         items = list(events)
     if not items:
-        out.append(fail("stream has no events", where="stream", keyword="empty"))
+        out.append(fail("stream has no events", where="stream", code="stream.empty"))
         return out
     done_at: int | None = None
     for index, event in enumerate(items):
         at = partial(fail, event=index, where="stream.event")
         if done_at is not None:
-            out.append(at(f"event after {stream.done} (sent at event {done_at})", keyword="done"))
+            out.append(at(f"event after {stream.done} (sent at event {done_at})", code="stream.after-done"))
             continue
         if stream.done is not None and event.data == stream.done and not stream.envelope:
             done_at = index
@@ -49,12 +49,12 @@ def check_stream(
             data: Any = json.loads(event.data)
         except ValueError:
             if not stream.envelope:
-                out.append(at(f"event data is not JSON: {event.data[:80]!r}", keyword="json"))
+                out.append(at(f"event data is not JSON: {event.data[:80]!r}", code="stream.json"))
                 continue
             data = event.data
         if stream.envelope:
             if event.event is None:
-                out.append(at("event has no 'event:' name", keyword="event"))
+                out.append(at("event has no 'event:' name", code="stream.event-name"))
                 continue
             instance = {"event": event.event, "data": data}
         else:
@@ -64,7 +64,7 @@ def check_stream(
                 out.append(
                     at(
                         f"SSE event name {event.event!r} differs from data type {kind!r}",
-                        keyword="event",
+                        code="stream.event-name",
                         pointer="/type",
                     )
                 )
@@ -79,6 +79,6 @@ def check_stream(
             )
     if stream.done is not None and done_at is None:
         out.append(
-            fail(f"stream ended without data: {stream.done}", where="stream", keyword="done")
+            fail(f"stream ended without data: {stream.done}", where="stream", code="stream.done-missing")
         )
     return out

@@ -124,7 +124,7 @@ class Validator:
                     Violation(
                         f"no operation matches {method.upper()} {path}",
                         where="request.path",
-                        keyword="route",
+                        code="request.route",
                     )
                 ]
             op, found = routed
@@ -138,7 +138,7 @@ class Validator:
                         Violation(
                             f"path {path!r} does not match {op.path}",
                             where="request.path",
-                            keyword="route",
+                            code="request.route",
                             operation=op.operation_id,
                         )
                     ]
@@ -166,7 +166,8 @@ class Validator:
                             f"required {param.location} parameter {param.name!r} is missing",
                             where=where,
                             pointer=f"/{param.name}",
-                            keyword="required",
+                            code="request.parameter-missing",
+                            param=param.name,
                             schema_path=param.pointer,
                             operation=op.operation_id,
                         )
@@ -203,7 +204,8 @@ class Validator:
                 f"query parameter {name!r} is not declared by the operation",
                 where="request.query",
                 pointer="/" + escape(name),
-                keyword="undeclared",
+                code="undeclared.query",
+                param=name,
                 operation=op.operation_id,
                 severity=ERROR if self.strict else WARNING,
             )
@@ -235,7 +237,7 @@ class Validator:
                     fail(
                         "request body is required",
                         where="request.body",
-                        keyword="required",
+                        code="request.body-missing",
                         schema_path=spec_body.pointer,
                     )
                 ]
@@ -248,7 +250,7 @@ class Validator:
                     fail(
                         f"Content-Type is missing (expected {' or '.join(declared)})",
                         where="request.content-type",
-                        keyword="content-type",
+                        code="request.content-type",
                     )
                 ]
             ctype = next(
@@ -260,7 +262,7 @@ class Validator:
                 fail(
                     f"Content-Type {ctype!r} is not accepted (expected {' or '.join(declared)})",
                     where="request.content-type",
-                    keyword="content-type",
+                    code="request.content-type",
                     schema_path=spec_body.pointer,
                 )
             ]
@@ -299,7 +301,8 @@ class Validator:
             else:
                 return []  # binary, text: nothing a JSON Schema can say beyond presence
         except DecodeError as exc:
-            return [fail(str(exc), keyword="decode")]
+            code = "request.decode" if where.startswith("request") else "response.decode"
+            return [fail(str(exc), code=code)]
         if media.schema is None:
             return []
         return engine.check(
@@ -333,7 +336,8 @@ class Validator:
                 fail(
                     f"status {status} is not documented (documented: {listed})",
                     where="response.status",
-                    keyword="status",
+                    code="response.status",
+                    actual=status,
                     schema_path=op.pointer + "/responses",
                 )
             ]
@@ -348,7 +352,7 @@ class Validator:
                             f"required header {name!r} is missing",
                             where="response.header",
                             pointer=f"/{name}",
-                            keyword="required",
+                            code="response.header-missing",
                             schema_path=header.pointer,
                         )
                     )
@@ -372,7 +376,7 @@ class Validator:
                     fail(
                         f"status {status} declares no body but one was sent",
                         where="response.body",
-                        keyword="content",
+                        code="response.body-unexpected",
                         schema_path=documented.pointer,
                     )
                 )
@@ -384,7 +388,7 @@ class Validator:
                     fail(
                         f"Content-Type is missing (declared: {', '.join(declared)})",
                         where="response.content-type",
-                        keyword="content-type",
+                        code="response.content-type",
                     )
                 )
                 return out
@@ -395,7 +399,7 @@ class Validator:
                 fail(
                     f"Content-Type {ctype!r} is not declared (declared: {', '.join(declared)})",
                     where="response.content-type",
-                    keyword="content-type",
+                    code="response.content-type",
                     schema_path=documented.pointer + "/content",
                 )
             )
@@ -405,7 +409,7 @@ class Validator:
                 fail(
                     f"{media_key} body is missing",
                     where="response.body",
-                    keyword="content",
+                    code="response.body-missing",
                     schema_path=documented.pointer,
                 )
             )
@@ -447,7 +451,7 @@ class Validator:
                 Violation(
                     f"{op.operation_id} does not stream (status {status})",
                     where="stream",
-                    keyword="stream",
+                    code="stream.unsupported",
                     operation=op.operation_id,
                 )
             ]

@@ -1,0 +1,143 @@
+"""The table of verdict codes: every ``Violation.code`` the toolkit can give, and what it means.
+
+A code is a verdict's stable identity, as schemathesis' failure codes are: once published it is
+never renamed, renumbered or given another meaning (a retired code stays here, marked so).
+Reports, diffs, the mock and user code match on codes, never on message text. The README's
+codes table is this dict, printed (``tests/validate/test_codes.py`` keeps them equal).
+
+>>> CODES["stream.done-missing"]
+'a stream that should end with a sentinel (data: [DONE]) ended without it'
+"""
+
+from __future__ import annotations
+
+__all__ = ["CODES", "SCHEMA_KEYWORDS", "code_for_keyword"]
+
+# JSON Schema 2020-12 keywords a validator can fail on (and ``discriminator``, ``falseSchema``:
+# the OpenAPI tag and the ``false`` schema); a failure of keyword K has the code ``schema.K``.
+SCHEMA_KEYWORDS: tuple[str, ...] = (
+    "type",
+    "enum",
+    "const",
+    "required",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "minProperties",
+    "maxProperties",
+    "additionalProperties",
+    "additionalItems",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "propertyNames",
+    "dependentRequired",
+    "dependentSchemas",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "not",
+    "if",
+    "contentEncoding",
+    "contentMediaType",
+    "discriminator",
+    "falseSchema",
+)
+
+_SCHEMA_TEXT = {
+    "type": "a value has a JSON type the schema does not allow",
+    "enum": "a value is not one of the schema's enum values",
+    "const": "a value differs from the schema's const",
+    "required": "an object lacks a property the schema requires",
+    "oneOf": "a value matches none (or more than one) of a oneOf's branches",
+    "anyOf": "a value matches none of an anyOf's branches",
+    "discriminator": "a tagged union's tag names no branch (OpenAPI discriminator)",
+    "falseSchema": "a value where the schema allows none",
+    "format": "a string does not have the schema's format",
+    "pattern": "a string does not match the schema's pattern",
+}
+
+CODES: dict[str, str] = {
+    **{
+        f"schema.{k}": _SCHEMA_TEXT.get(k, f"the JSON Schema keyword {k!r} failed")
+        for k in SCHEMA_KEYWORDS
+    },
+    # undeclared parts (warnings, errors in strict mode)
+    "undeclared.property": "a property no schema that applies declares (warning unless strict)",
+    "undeclared.query": "a query parameter the operation does not declare (warning unless strict)",
+    # requests
+    "request.route": "no operation matches the method and path (or the path does not fit it)",
+    "request.parameter-missing": "a required path, query, header or cookie parameter is missing",
+    "request.body-missing": "the operation requires a request body and none was sent",
+    "request.content-type": "the request's Content-Type is missing or not one the operation accepts",
+    "request.decode": "the request body does not decode as its Content-Type says (bad JSON, form)",
+    # responses
+    "response.status": "the status is not documented for the operation",
+    "response.header-missing": "a required response header is missing",
+    "response.content-type": "the response's Content-Type is missing or not declared",
+    "response.body-unexpected": "a body was sent where the status declares none",
+    "response.body-missing": "a body was declared for the status but none was sent",
+    "response.decode": "the response body does not decode as its Content-Type says",
+    # streams
+    "stream.unsupported": "a stream for an operation (or status) that declares none",
+    "stream.framing": "the text/event-stream framing is broken (a field, a line ending, an encoding)",
+    "stream.empty": "a stream with no event",
+    "stream.json": "an event's data is not JSON where the stream sends JSON",
+    "stream.event-name": "an event's name is missing, or differs from its data's type",
+    "stream.done-missing": "a stream that should end with a sentinel (data: [DONE]) ended without it",
+    "stream.after-done": "an event after the end sentinel",
+}
+
+
+def code_for_keyword(keyword: str) -> str:
+    """The code of a failed JSON Schema keyword.
+
+    >>> code_for_keyword("required")
+    'schema.required'
+    """
+    return f"schema.{keyword}"
+
+
+# semantic rules (conformance.validate.semantics): OpenAI behaviour JSON Schema cannot say
+CODES.update(
+    {
+        "rule.usage.total": "usage total_tokens is the sum of its parts (prompt + completion, input + output; prompt alone for embeddings)",
+        "rule.tool.arguments-json": "function/tool call arguments are JSON text",
+        # chat completions and legacy completions (semantics/chat.py)
+        # embeddings (semantics/embeddings.py)
+        # lists, timestamps, model echo (semantics/lists.py)
+        # Responses API (semantics/responses.py)
+        # Assistants: threads, runs, messages (semantics/assistants.py)
+    }
+)
+
+
+def table() -> str:
+    """The codes table in Markdown, as the README shows it (``python -m conformance.validate.codes``).
+
+    >>> table().splitlines()[0]
+    '| code | meaning |'
+    """
+    rows = ["| code | meaning |", "|---|---|"]
+    rows.append(
+        "| `schema.<keyword>` | the JSON Schema keyword failed: "
+        + ", ".join(f"`{k}`" for k in SCHEMA_KEYWORDS)
+        + " |"
+    )
+    rows += [f"| `{c}` | {d} |" for c, d in CODES.items() if not c.startswith("schema.")]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(table())

@@ -1,0 +1,58 @@
+"""OpenAI semantics JSON Schema cannot say, written once as rules over the whole exchange.
+
+Each rule (``rule.py``) sees the operation, the request sent and the answer (a JSON body or a
+stream's events) and yields what is wrong; most also know how to make a generated answer
+comply. The same rules are reported by :func:`check` (``Validator.exchange``, the suites, the
+fuzz harness) and obeyed by :func:`comply` (the ``typical`` profile, so the mock).
+
+>>> x = Exchange("createChatCompletion", {"model": "gpt-4o", "messages": [], "n": 2}, body=body)  # doctest: +SKIP
+>>> [v.code for v in check(x)]  # doctest: +SKIP
+['rule.chat.n-choices']
+"""
+
+from __future__ import annotations
+
+from ..violation import Violation
+# importing a rule module registers its rules, in this order
+from . import common as _common  # noqa: F401
+from . import chat as _chat  # noqa: F401
+from . import embeddings as _embeddings  # noqa: F401
+from . import lists as _lists  # noqa: F401
+from . import responses as _responses  # noqa: F401
+from . import assistants as _assistants  # noqa: F401
+from .exchange import Event, Exchange
+from .rule import RULES, Finding, Rule, rule, rules_for
+
+__all__ = ["RULES", "Event", "Exchange", "Finding", "Rule", "check", "comply", "rule"]
+
+
+def check(x: Exchange) -> list[Violation]:
+    """Every rule's violations on an exchange.
+
+    >>> check(Exchange("listModels", None, body={"object": "list", "data": []}))
+    []
+    """
+    out: list[Violation] = []
+    for r in rules_for(x.operation):
+        if r.applies(x):
+            out += r.violations(x)
+    return out
+
+
+def comply(x: Exchange, *, rounds: int = 3) -> list[Violation]:
+    """Fix the answer in place until every rule with a fixer holds; what still fails is returned
+    (rules without a fixer, or fixes that undo each other within ``rounds``).
+
+    >>> x = Exchange("createEmbedding", None, body={"usage": {"prompt_tokens": 3, "total_tokens": 9}})
+    >>> comply(x), x.body["usage"]["total_tokens"]
+    ([], 3)
+    """
+    for _ in range(rounds):
+        fixed = False
+        for r in rules_for(x.operation):
+            if r.fix is not None and r.applies(x) and next(iter(r.check(x)), None) is not None:
+                r.fix(x)
+                fixed = True
+        if not fixed:
+            break
+    return check(x)

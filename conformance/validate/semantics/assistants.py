@@ -1,0 +1,3 @@
+"""Rules: assistants (see the package docstring)."""
+
+from __future__ import annotations

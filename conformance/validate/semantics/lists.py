@@ -1,0 +1,3 @@
+"""Rules: lists (see the package docstring)."""
+
+from __future__ import annotations

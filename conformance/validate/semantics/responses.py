@@ -1,0 +1,3 @@
+"""Rules: responses (see the package docstring)."""
+
+from __future__ import annotations
