@@ -32,9 +32,11 @@ def _literal_codes() -> set[tuple[str, str]]:
                 found.add((where, str(node.args[0].value)))
             for kw in node.keywords:
                 if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                    if name not in ("Violation", "fail", "at", "partial"):
+                        continue
                     if kw.arg == "code":
                         found.add((where, kw.value.value))
-                    elif kw.arg == "keyword" and name in ("Violation", "fail", "at", "partial"):
+                    elif kw.arg == "keyword":
                         found.add((where, f"schema.{kw.value.value}"))
     return found
 

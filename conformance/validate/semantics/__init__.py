@@ -13,6 +13,7 @@ fuzz harness) and obeyed by :func:`comply` (the ``typical`` profile, so the mock
 from __future__ import annotations
 
 from ..violation import Violation
+
 # importing a rule module registers its rules, in this order
 from . import common as _common  # noqa: F401
 from . import chat as _chat  # noqa: F401
@@ -21,7 +22,7 @@ from . import lists as _lists  # noqa: F401
 from . import responses as _responses  # noqa: F401
 from . import assistants as _assistants  # noqa: F401
 from .exchange import Event, Exchange
-from .rule import RULES, Finding, Rule, rule, rules_for
+from .registry import RULES, Finding, Rule, rule, rules_for
 
 __all__ = ["RULES", "Event", "Exchange", "Finding", "Rule", "check", "comply", "rule"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ...spec.refs import escape
 from .exchange import Exchange
-from .rule import Finding, rule
+from .registry import Finding, rule
 
 __all__ = ["is_int", "located", "objects"]
 

@@ -65,14 +65,20 @@ class Exchange:
 
     @classmethod
     def streamed(
-        cls, operation: str, request: Mapping[str, Any] | None, events: Iterable[sse.Event], **kw: Any
+        cls,
+        operation: str,
+        request: Mapping[str, Any] | None,
+        events: Iterable[sse.Event],
+        **kw: Any,
     ) -> Exchange:
         """An exchange whose answer is a stream of ``sse.Event`` s (their data parsed here).
 
         >>> Exchange.streamed("createChatCompletion", None, [sse.Event("[DONE]")]).events[0].data
         '[DONE]'
         """
-        return cls(operation, request, events=[Event(_parsed(e.data), e.event) for e in events], **kw)
+        return cls(
+            operation, request, events=[Event(_parsed(e.data), e.event) for e in events], **kw
+        )
 
     @property
     def is_stream(self) -> bool:

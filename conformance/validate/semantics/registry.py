@@ -84,7 +84,11 @@ class Rule:
         out = []
         for f in self.check(x):
             where = f.where or (
-                "stream.event" if f.event is not None else "stream" if x.is_stream else "response.body"
+                "stream.event"
+                if f.event is not None
+                else "stream"
+                if x.is_stream
+                else "response.body"
             )
             out.append(
                 Violation(
