@@ -124,7 +124,7 @@ CODES.update(
 
 
 def table() -> str:
-    """The codes table in Markdown, as the README shows it (``python -m conformance.validate.codes``).
+    """The codes table in Markdown, as the README shows it (``conformance codes`` prints it).
 
     >>> table().splitlines()[0]
     '| code | meaning |'
@@ -137,7 +137,3 @@ def table() -> str:
     )
     rows += [f"| `{c}` | {d} |" for c, d in CODES.items() if not c.startswith("schema.")]
     return "\n".join(rows)
-
-
-if __name__ == "__main__":
-    print(table())
