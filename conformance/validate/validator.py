@@ -23,6 +23,7 @@ from .body import (
     parse_multipart,
 )
 from .engine import Engine, engine_for
+from .exchange import check_exchange
 from .params import MISSING, claims, deserialize
 from .shape import Shape
 from .stream import check_stream
@@ -428,6 +429,42 @@ class Validator:
                 return out + check_stream(self.responses, op, stream, body, strict=self.strict)
             return out
         return out + self._body(self.responses, media, ctype, body, "response.body", op)
+
+    # -- exchanges -----------------------------------------------------------------------------
+
+    def exchange(
+        self,
+        operation: str | Operation | None = None,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        query: Query = (),
+        headers: Mapping[str, str] | None = None,
+        body: Any = NOBODY,
+        status: int = 200,
+        response_headers: Mapping[str, str] | None = None,
+        response: Any = NOBODY,
+    ) -> list[Violation]:
+        """Violations of a request and its answer together: the request and the response (or
+        stream: a ``text/event-stream`` Content-Type, or ``sse.Event`` s) against the spec, then
+        the OpenAI semantic rules over the pair (``conformance.validate.semantics``).
+
+        >>> v.exchange("createChatCompletion", body={"model": "gpt-4o", "messages": [...], "n": 2},
+        ...            response=completion_with_one_choice)  # doctest: +SKIP
+        [Violation(..., code='rule.chat.n-choices', ...)]
+        """
+        return check_exchange(
+            self,
+            operation,
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            body=body,
+            status=status,
+            response_headers=response_headers,
+            response=response,
+        )
 
     # -- streams -------------------------------------------------------------------------------
 
