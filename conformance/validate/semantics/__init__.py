@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from ..violation import Violation
 
-# importing a rule module registers its rules, in this order
-from . import common as _common  # noqa: F401
+# importing a rule module registers its rules (a module per area: add yours on its own line)
+from . import assistants as _assistants  # noqa: F401
 from . import chat as _chat  # noqa: F401
+from . import common as _common  # noqa: F401
 from . import embeddings as _embeddings  # noqa: F401
 from . import lists as _lists  # noqa: F401
 from . import responses as _responses  # noqa: F401
-from . import assistants as _assistants  # noqa: F401
 from .exchange import Event, Exchange
 from .registry import RULES, Finding, Rule, rule, rules_for
 

@@ -100,9 +100,12 @@ def _fix_usage_total(x: Exchange) -> None:
         parts = _sum_parts(obj)
         if parts is not None:
             obj["total_tokens"] = obj[parts[0]] + obj[parts[1]]
-        elif is_int(obj.get("total_tokens")) and is_int(obj.get("prompt_tokens")):
-            if "completion_tokens" not in obj:
-                obj["total_tokens"] = obj["prompt_tokens"]
+        elif (
+            is_int(obj.get("total_tokens"))
+            and is_int(obj.get("prompt_tokens"))
+            and "completion_tokens" not in obj
+        ):
+            obj["total_tokens"] = obj["prompt_tokens"]
 
 
 def _function_calls(x: Exchange) -> Iterator[tuple[int | None, str, Obj]]:
