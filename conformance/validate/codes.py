@@ -114,6 +114,12 @@ CODES.update(
     {
         "rule.usage.total": "usage total_tokens is the sum of its parts (prompt + completion, input + output; prompt alone for embeddings)",
         "rule.tool.arguments-json": "function/tool call arguments are JSON text",
+        # what clients send that the API rejects though the schema allows it (semantics/requests.py)
+        "rule.request.strict-schema": "a schema sent with strict: true must close every object (additionalProperties: false) and require every property",
+        "rule.request.stream-options": "stream_options is only allowed with stream: true",
+        "rule.request.tool-choice": "tool_choice is only allowed with tools, and a forced choice names one of them",
+        "rule.request.top-logprobs": "top_logprobs is only allowed with logprobs: true",
+        "rule.request.json-mode-word": "response_format json_object needs the word 'json' in the messages",
         # chat completions and legacy completions (semantics/chat.py)
         # embeddings (semantics/embeddings.py)
         # lists, timestamps, model echo (semantics/lists.py)

@@ -20,22 +20,35 @@ from . import chat as _chat  # noqa: F401
 from . import common as _common  # noqa: F401
 from . import embeddings as _embeddings  # noqa: F401
 from . import lists as _lists  # noqa: F401
+from . import requests as _requests  # noqa: F401
 from . import responses as _responses  # noqa: F401
 from .exchange import Event, Exchange
-from .registry import RULES, Finding, Rule, rule, rules_for
+from .registry import ANSWER, REQUEST, RULES, Finding, Rule, rule, rules_for
 
-__all__ = ["RULES", "Event", "Exchange", "Finding", "Rule", "check", "comply", "rule"]
+__all__ = [
+    "ANSWER",
+    "REQUEST",
+    "RULES",
+    "Event",
+    "Exchange",
+    "Finding",
+    "Rule",
+    "check",
+    "comply",
+    "rule",
+]
 
 
-def check(x: Exchange) -> list[Violation]:
-    """Every rule's violations on an exchange.
+def check(x: Exchange, side: str | None = None) -> list[Violation]:
+    """Every rule's violations on an exchange (only one ``side``'s rules when given:
+    ``"request"`` judges what the client sent, ``"answer"`` the answer to it).
 
     >>> check(Exchange("listModels", None, body={"object": "list", "data": []}))
     []
     """
     out: list[Violation] = []
     for r in rules_for(x.operation):
-        if r.applies(x):
+        if (side is None or r.side == side) and r.applies(x):
             out += r.violations(x)
     return out
 
@@ -51,9 +64,14 @@ def comply(x: Exchange, *, rounds: int = 3) -> list[Violation]:
     for _ in range(rounds):
         fixed = False
         for r in rules_for(x.operation):
-            if r.fix is not None and r.applies(x) and next(iter(r.check(x)), None) is not None:
+            if (
+                r.fix is not None
+                and r.side == ANSWER
+                and r.applies(x)
+                and next(iter(r.check(x)), None) is not None
+            ):
                 r.fix(x)
                 fixed = True
         if not fixed:
             break
-    return check(x)
+    return check(x, ANSWER)

@@ -19,7 +19,7 @@ from ..codes import CODES
 from ..violation import ERROR, Violation
 from .exchange import Exchange
 
-__all__ = ["RULES", "Finding", "Rule", "rule", "rules_for"]
+__all__ = ["ANSWER", "REQUEST", "RULES", "Finding", "Rule", "rule", "rules_for"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class Finding:
     where: str | None = None
 
 
+REQUEST = "request"
+ANSWER = "answer"
+
 Check = Callable[[Exchange], Iterable[Finding]]
 Fix = Callable[[Exchange], None]
 
@@ -50,7 +53,9 @@ class Rule:
 
     ``operations`` limits it to those operationIds (empty: any operation whose answer has the
     shape it looks for); ``request`` means it needs the request (silent when unknown);
-    ``stream`` limits it to streams (True) or JSON answers (False).
+    ``stream`` limits it to streams (True) or JSON answers (False). ``side`` is ``"answer"``
+    (judges the answer for the request) or ``"request"`` (judges what the client sent, as the
+    API would: such a request gets a 400 with ``api_code``, OpenAI's ``error.code``).
     """
 
     code: str
@@ -59,6 +64,8 @@ class Rule:
     request: bool = False
     stream: bool | None = None
     severity: str = ERROR
+    side: str = ANSWER
+    api_code: str | None = None
     fix: Fix | None = field(default=None)
 
     @property
@@ -70,8 +77,10 @@ class Rule:
         """True when the rule has something to say about this exchange."""
         if self.operations and x.operation not in self.operations:
             return False
-        if self.request and x.request is None:
+        if (self.request or self.side == REQUEST) and x.request is None:
             return False
+        if self.side == REQUEST:
+            return True
         return self.stream is None or self.stream == x.is_stream
 
     def fixer(self, fn: Fix) -> Fix:
@@ -118,6 +127,8 @@ def rule(
     request: bool = False,
     stream: bool | None = None,
     severity: str = ERROR,
+    side: str = ANSWER,
+    api_code: str | None = None,
 ) -> Callable[[Check], Rule]:
     """Register a check under a code of the codes table (decorator); returns the :class:`Rule`.
 
@@ -128,7 +139,7 @@ def rule(
         raise KeyError(f"rule code {code!r} is not in conformance.validate.codes.CODES")
 
     def register(check: Check) -> Rule:
-        made = Rule(code, check, frozenset(operations), request, stream, severity)
+        made = Rule(code, check, frozenset(operations), request, stream, severity, side, api_code)
         if any(r.code == code for r in RULES):
             raise ValueError(f"rule code {code!r} registered twice")
         RULES.append(made)

@@ -1,0 +1,170 @@
+"""Rules over what a client sends that OpenAI's API rejects although the schema allows it.
+
+Each is a ``side="request"`` rule: the mock answers such a request with the API's 400 (its
+``error.code`` is the rule's ``api_code``), the pytest plugin fails the test that sent it.
+Wording follows the real API's error messages (``../shared/real-traffic``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .exchange import Exchange
+from .registry import REQUEST, Finding, rule
+
+__all__: list[str] = []
+
+_CHAT = ("createChatCompletion",)
+_TOOLS = ("createChatCompletion", "createResponse")
+
+
+def _functions(x: Exchange) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(param path, function definition) of each function tool sent (chat nests it under
+    ``function``; Responses does not)."""
+    for i, tool in enumerate(x.asked("tools", []) or []):
+        if not isinstance(tool, dict) or tool.get("type", "function") != "function":
+            continue
+        if isinstance(tool.get("function"), dict):
+            yield f"tools[{i}].function", tool["function"]
+        elif "name" in tool:
+            yield f"tools[{i}]", tool
+
+
+def _strict_schemas(x: Exchange) -> Iterator[tuple[str, str, Any]]:
+    """(param path, name, schema) of each schema sent with ``strict: true``."""
+    for path, fn in _functions(x):
+        if fn.get("strict") is True:
+            yield f"{path}.parameters", f"function '{fn.get('name')}'", fn.get("parameters")
+    fmt = x.asked("response_format")
+    if isinstance(fmt, dict) and isinstance(fmt.get("json_schema"), dict):
+        spec = fmt["json_schema"]
+        if spec.get("strict") is True:
+            yield (
+                "response_format.json_schema.schema",
+                f"response_format '{spec.get('name')}'",
+                spec.get("schema"),
+            )
+    text = x.asked("text")
+    fmt = text.get("format") if isinstance(text, dict) else None
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and fmt.get("strict") is True:
+        yield "text.format.schema", f"text.format '{fmt.get('name')}'", fmt.get("schema")
+
+
+def _strict_problem(schema: Any, context: tuple[str, ...] = ()) -> str | None:
+    """What OpenAI's structured outputs reject in a strict schema: an object without
+    ``additionalProperties: false``, or whose ``required`` misses one of its properties."""
+    if not isinstance(schema, dict):
+        return None
+    where = f"In context={context!r}, "
+    if schema.get("type") == "object" or "properties" in schema:
+        if schema.get("additionalProperties") is not False:
+            return f"{where}'additionalProperties' is required to be supplied and to be false."
+        props = schema.get("properties") or {}
+        missing = [k for k in props if k not in (schema.get("required") or [])]
+        if missing:
+            return (
+                f"{where}'required' is required to be supplied and to be an array including "
+                f"every key in properties. Missing '{missing[0]}'."
+            )
+        for name, sub in props.items():
+            if (found := _strict_problem(sub, (*context, "properties", name))) is not None:
+                return found
+    for key in ("items",):
+        if (found := _strict_problem(schema.get(key), (*context, key))) is not None:
+            return found
+    for key in ("anyOf", "$defs", "definitions"):
+        subs = schema.get(key)
+        items = subs.items() if isinstance(subs, dict) else enumerate(subs or [])
+        for name, sub in items:
+            if (found := _strict_problem(sub, (*context, key, str(name)))) is not None:
+                return found
+    return None
+
+
+@rule(
+    "rule.request.strict-schema",
+    operations=_TOOLS,
+    side=REQUEST,
+    api_code="invalid_function_parameters",
+)
+def strict_schema(x: Exchange) -> Iterator[Finding]:
+    """A schema sent with ``strict: true`` closes every object and requires every property."""
+    for param, name, schema in _strict_schemas(x):
+        problem = _strict_problem(schema)
+        if problem is not None:
+            yield Finding(f"Invalid schema for {name}: {problem}", param=param)
+
+
+@rule(
+    "rule.request.stream-options",
+    operations=("createChatCompletion", "createCompletion"),
+    side=REQUEST,
+    api_code="invalid_value",
+)
+def stream_options(x: Exchange) -> Iterator[Finding]:
+    """``stream_options`` only with ``stream: true``."""
+    if x.sent("stream_options") and x.asked("stream") is not True:
+        yield Finding(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            "/stream_options",
+            param="stream_options",
+        )
+
+
+@rule("rule.request.tool-choice", operations=_TOOLS, side=REQUEST, api_code="invalid_value")
+def tool_choice(x: Exchange) -> Iterator[Finding]:
+    """``tool_choice`` only with ``tools``; a forced choice names a function among them."""
+    choice = x.asked("tool_choice")
+    if choice is None or choice == "none":
+        return
+    names = {fn.get("name") for _, fn in _functions(x)}
+    if not x.asked("tools"):
+        yield Finding(
+            "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+            "/tool_choice",
+            param="tool_choice",
+        )
+        return
+    forced = choice.get("function") if isinstance(choice, dict) else None
+    name = forced.get("name") if isinstance(forced, dict) else None
+    if name is None and isinstance(choice, dict) and choice.get("type") == "function":
+        name = choice.get("name")  # Responses: {"type": "function", "name": ...}
+    if isinstance(name, str) and name not in names:
+        yield Finding(
+            f"Invalid value for 'tool_choice': function '{name}' not found in 'tools'.",
+            "/tool_choice",
+            expected=sorted(n for n in names if isinstance(n, str)),
+            actual=name,
+            param="tool_choice",
+        )
+
+
+@rule("rule.request.top-logprobs", operations=_CHAT, side=REQUEST, api_code="invalid_value")
+def top_logprobs(x: Exchange) -> Iterator[Finding]:
+    """``top_logprobs`` only with ``logprobs: true``."""
+    if x.sent("top_logprobs") and x.asked("logprobs") is not True:
+        yield Finding(
+            "Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.",
+            "/top_logprobs",
+            param="top_logprobs",
+        )
+
+
+@rule(
+    "rule.request.json-mode-word", operations=_CHAT, side=REQUEST, api_code="invalid_request_error"
+)
+def json_mode_word(x: Exchange) -> Iterator[Finding]:
+    """``response_format: json_object`` needs the word "json" somewhere in the messages."""
+    fmt = x.asked("response_format")
+    if (
+        isinstance(fmt, dict)
+        and fmt.get("type") == "json_object"
+        and "json" not in json.dumps(x.asked("messages", [])).lower()
+    ):
+        yield Finding(
+            "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+            "/messages",
+            param="messages",
+        )

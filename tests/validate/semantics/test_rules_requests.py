@@ -1,0 +1,160 @@
+"""Request rules (``semantics/requests.py``): what the API rejects though the schema allows it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+import traffic
+from support import SPECS
+
+from conformance.spec import load_spec
+from conformance.validate.semantics import REQUEST, Exchange, check
+
+CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hi"}]}
+WEATHER = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "unit": {"type": "string"}},
+    "required": ["city", "unit"],
+    "additionalProperties": False,
+}
+
+
+def tool(parameters: Any, strict: bool = True, name: str = "get_weather") -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": name, "strict": strict, "parameters": parameters},
+    }
+
+
+def found(
+    request: dict[str, Any], op: str = "createChatCompletion"
+) -> list[tuple[str, str | None]]:
+    return [(v.code, v.param) for v in check(Exchange(op, request), REQUEST)]
+
+
+BAD = [
+    (
+        {**CHAT, "tools": [tool({**WEATHER, "additionalProperties": True})]},
+        ("rule.request.strict-schema", "tools[0].function.parameters"),
+    ),
+    (
+        {**CHAT, "tools": [tool({**WEATHER, "required": ["city"]})]},
+        ("rule.request.strict-schema", "tools[0].function.parameters"),
+    ),
+    (
+        {
+            **CHAT,
+            "tools": [
+                tool(
+                    {
+                        **WEATHER,
+                        "properties": {
+                            "city": {"type": "object", "properties": {"a": {}}, "required": ["a"]}
+                        },
+                        "required": ["city"],
+                    }
+                )
+            ],
+        },
+        ("rule.request.strict-schema", "tools[0].function.parameters"),
+    ),
+    (
+        {
+            **CHAT,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "x",
+                    "strict": True,
+                    "schema": {"type": "object", "properties": {"a": {}}},
+                },
+            },
+        },
+        ("rule.request.strict-schema", "response_format.json_schema.schema"),
+    ),
+    (
+        {**CHAT, "stream_options": {"include_usage": True}},
+        ("rule.request.stream-options", "stream_options"),
+    ),
+    ({**CHAT, "tool_choice": "required"}, ("rule.request.tool-choice", "tool_choice")),
+    (
+        {
+            **CHAT,
+            "tools": [tool(WEATHER)],
+            "tool_choice": {"type": "function", "function": {"name": "nope"}},
+        },
+        ("rule.request.tool-choice", "tool_choice"),
+    ),
+    ({**CHAT, "top_logprobs": 2}, ("rule.request.top-logprobs", "top_logprobs")),
+    (
+        {**CHAT, "response_format": {"type": "json_object"}},
+        ("rule.request.json-mode-word", "messages"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_body", "expected"), BAD)
+def test_a_request_the_api_rejects_is_flagged(
+    request_body: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    assert found(request_body) == [expected]
+
+
+GOOD = [
+    CHAT,
+    {
+        **CHAT,
+        "tools": [tool(WEATHER)],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    },
+    {
+        **CHAT,
+        "tools": [tool({"type": "object", "properties": {"a": {}}}, strict=False)],
+        "tool_choice": "auto",
+    },
+    {**CHAT, "stream": True, "stream_options": {"include_usage": True}},
+    {**CHAT, "logprobs": True, "top_logprobs": 2},
+    {**CHAT, "tool_choice": "none"},
+    {
+        **CHAT,
+        "response_format": {"type": "json_object"},
+        "messages": [{"role": "user", "content": "Answer in JSON"}],
+    },
+]
+
+
+@pytest.mark.parametrize("request_body", GOOD)
+def test_a_request_the_api_accepts_is_not_flagged(request_body: dict[str, Any]) -> None:
+    assert found(request_body) == []
+
+
+def test_responses_tools_are_read_where_responses_puts_them() -> None:
+    bad = {
+        "model": "gpt-4o",
+        "input": "hi",
+        "tools": [
+            {
+                "type": "function",
+                "name": "f",
+                "strict": True,
+                "parameters": {"type": "object", "properties": {"a": {}}},
+            }
+        ],
+    }
+    assert found(bad, "createResponse") == [("rule.request.strict-schema", "tools[0].parameters")]
+
+
+def test_on_real_traffic_request_rules_flag_exactly_the_requests_the_api_rejected() -> None:
+    spec = load_spec(SPECS / "openai-2.3.0.yaml")
+    verdicts: Counter[tuple[str, int]] = Counter()
+    for interaction, op in traffic.answers(spec):
+        x = traffic.exchange(interaction, op)
+        for v in check(x, REQUEST):
+            verdicts[(v.code, x.status)] += 1
+            body = interaction["response"]["body"]
+            assert x.status == 400 and body["error"]["param"] == v.param, interaction["id"]
+            assert body["error"]["message"].split(":")[0] == v.message.split(":")[0]
+    # two real requests sent strict schemas OpenAI refused; nothing the API accepted is flagged
+    assert verdicts == {("rule.request.strict-schema", 400): 2}
