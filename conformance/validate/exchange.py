@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from .. import sse
 from ..spec import Operation
@@ -81,5 +82,5 @@ def check_exchange(
         if streamed:  # a stream where none is documented: the rules see no body
             x.events = []
     if isinstance(query, str):
-        x.query = dict(q.split("=", 1) if "=" in q else (q, "") for q in query.split("&") if q)
+        x.query = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
     return out + check(x)
