@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import sse
 from ..spec import Operation, Response
+from ..strategies.profiles import get_profile
 from ..strategies.responses import concrete_status, responses
 from ..strategies.streams import chat_stream, streams
 from ..validate.body import media_kind
+from ..validate.semantics import ANSWER, Exchange, check, comply
 from .apierror import error_response
 from .draw import draw
 from .fit import Check, fit_body, fit_events, replaced, request_fields
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Call", "answer"]
 
+_ATTEMPTS = 4  # variants tried for a typical answer that obeys every rule
 _SSE_HEADERS = {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
@@ -93,38 +97,84 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         return MockResponse(code, {}, ())
     if media_kind(media) != "json":
         return _binary(mock, call, code, media)
-    case: Any = mock.pool.take(
-        ("response", op.operation_id, code, media, call.profile),
-        lambda: responses(mock.spec, op, status=code, media_type=media, profile=call.profile),
-        call.base_seed,
-        call.seed,
-        accept=_has_choices,
-    )
     ok = _check(mock, documented, media)
     fields = request_fields(call.body)
     body = call.body if isinstance(call.body, dict) else {}
     item = route.item if route is not None else _last_param(op)
-    fitted = fit_body(
-        case.body,
-        fields=fields,
-        path_params=call.params,
-        item=item,
-        ok=ok,
-        n=body.get("n")
-        if isinstance(body.get("n"), int)
-        else (1 if "messages" in body or "prompt" in body else None),  # the API's default n=1
-        tools=bool(body.get("tools") or body.get("functions")) if "messages" in body else None,
-    )
-    if op.method == "POST" and (route is None or route.kind in ("create", "action")):
+    kind = route.kind if route is not None else None
+    semantic = get_profile(call.profile).semantic
+    fitted: Any = None
+    headers: dict[str, str] = {}
+    best: tuple[int, Any, dict[str, str]] | None = None
+    for attempt in range(_ATTEMPTS if semantic else 1):
+        case: Any = mock.pool.take(
+            ("response", op.operation_id, code, media, call.profile),
+            lambda: responses(mock.spec, op, status=code, media_type=media, profile=call.profile),
+            call.base_seed,
+            call.seed if not attempt else f"{call.seed}~{attempt}",
+            accept=_has_choices,
+        )
+        fitted = fit_body(
+            case.body,
+            fields=fields,
+            path_params=call.params,
+            item=item,
+            ok=ok,
+            n=body.get("n")
+            if isinstance(body.get("n"), int)
+            else (1 if "messages" in body or "prompt" in body else None),  # the API's default n=1
+            tools=bool(body.get("tools") or body.get("functions")) if "messages" in body else None,
+        )
+        if not semantic:
+            break
+        left, fitted = obey(call, fitted, code, ok)
+        if best is None or left < best[0]:
+            best = (left, fitted, case.headers)
+        if not left:
+            break
+    if best is not None:
+        left, fitted, case_headers = best
+        if left:
+            notes.append(f"typical answer breaks {left} semantic rule(s) after {_ATTEMPTS} draws")
+        headers = dict(case_headers)
+    else:
+        headers = dict(case.headers)
+    if op.method == "POST" and (route is None or kind in ("create", "action")):
         fitted = _fresh_id(mock, fitted, ok)
     if resources is not None and route is not None and code < 300:
         query = dict(call.request.query_pairs)
         fitted = resources.apply(op, route, call.params, query, call.body, fitted, ok)
+        if semantic and kind not in ("create", "action"):  # what state gave back obeys too
+            fitted = obey(call, fitted, code, ok)[1]
     elif resources is not None and code < 300:
         resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
     fitted = _embeddings_as_asked(fitted, body.get("encoding_format") == "base64", ok, notes)
-    headers = {"content-type": media, **case.headers}
-    return MockResponse(code, headers, (json.dumps(fitted).encode(),))
+    return MockResponse(code, {"content-type": media, **headers}, (json.dumps(fitted).encode(),))
+
+
+def rule_request(call: Call) -> dict[str, Any]:
+    """The request as the semantic rules see it: the JSON (or form) body, ``{}`` without one."""
+    if not isinstance(call.body, dict):
+        return {}
+    return {k: v for k, v in call.body.items() if k != "__files__"}
+
+
+def obey(call: Call, body: Any, code: int, ok: Check) -> tuple[int, Any]:
+    """The answer made to obey the semantic rules for this request (``typical``), and how many
+    rule violations are left; the unchanged body (and its violations) if obeying broke the
+    schema."""
+    x = Exchange(
+        call.op.operation_id,
+        rule_request(call),
+        body=copy.deepcopy(body),
+        status=code,
+        query=dict(call.request.query_pairs),
+        path_params=call.params,
+    )
+    left = [v for v in comply(x) if v.is_error]
+    if ok(x.body):
+        return len(left), x.body
+    return len([v for v in check(replace(x, body=body), ANSWER) if v.is_error]) + 1, body
 
 
 def _fresh_id(mock: Mock, body: Any, ok: Check) -> Any:

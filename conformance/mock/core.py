@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 import threading
 import time
 from collections import Counter
@@ -21,10 +20,9 @@ from typing import Any
 
 from ..errors import InputError
 from ..spec import Operation, Spec, load_spec
-from ..spec.refs import unescape
 from ..strategies.profiles import PROFILES
 from ..strategies.responses import responses
-from ..validate import Validator, Violation
+from ..validate import Validator, Violation, semantics
 from ..validate.body import DecodeError, decode_json, media_kind, parse_multipart
 from .answer import Call, answer
 from .apierror import error_response
@@ -32,6 +30,7 @@ from .faults import Fault, apply_faults, parse_faults
 from .log import Record, RequestLog
 from .message import MockRequest, MockResponse
 from .pool import Pool
+from .rejection import rejection
 from .resources import Resources
 
 __all__ = ["KNOBS", "Mock", "Override"]
@@ -44,19 +43,6 @@ KNOBS = {
     "x-conformance-faults": "apply these faults (NAME[=VALUE][:RATE],...)",
 }
 _MAX_BODY = 64 * 1024 * 1024
-_JSON_HINT = (
-    "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
-    "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
-    "sent was not valid JSON.)"
-)
-_CODES = {
-    "required": "missing_required_parameter",
-    "type": "invalid_type",
-    "enum": "invalid_value",
-    "const": "invalid_value",
-    "additionalProperties": "unknown_parameter",
-    "unevaluatedProperties": "unknown_parameter",
-}
 Handler = Callable[[MockRequest], Any]
 
 
@@ -252,7 +238,20 @@ class Mock:
         decoded = _decoded(parsed, kind)
         errors = [v for v in violations if v.is_error]
         if errors:
-            return self._rejected(op, errors).with_(violations=violations), notes
+            return self._rejected(op, errors, request).with_(violations=violations), notes
+        if isinstance(decoded, dict):  # what the API rejects though the schema allows it
+            sent = {k: v for k, v in decoded.items() if k != "__files__"}
+            refused = semantics.check(semantics.Exchange(op.operation_id, sent), semantics.REQUEST)
+            violations += tuple(refused)
+            if any(v.is_error for v in refused):
+                first = next(v for v in refused if v.is_error)
+                return error_response(
+                    400,
+                    first.message,
+                    param=first.param,
+                    code=semantics.api_code(first.code),
+                    operation=op.operation_id,
+                ).with_(violations=violations), notes
         call = self._call(request, op, params, decoded)
         rule = self.overrides.get(op.operation_id)
         answer = self._overridden(rule, call) if rule is not None else self._generated(call, notes)
@@ -310,22 +309,11 @@ class Mock:
             chunks=(json.dumps(generated.body).encode(),),
         )
 
-    def _rejected(self, op: Operation, errors: list[Violation]) -> MockResponse:
-        first = errors[0]
-        if first.code == "request.decode" and "json" in first.message.lower():
-            return error_response(400, _JSON_HINT, operation=op.operation_id)
-        param = _param(first)
-        code = _CODES.get(first.keyword or "", "invalid_value" if param else None)
-        if code == "missing_required_parameter" and param:
-            message = f"Missing required parameter: '{param}'."
-        elif param:
-            message = f"Invalid '{param}': {first.message}"
-        else:
-            message = first.message
-        more = len(errors) - 1
-        if more:
-            message += f" (and {more} more violation{'s' if more > 1 else ''})"
-        return error_response(400, message, param=param, code=code, operation=op.operation_id)
+    def _rejected(
+        self, op: Operation, errors: list[Violation], request: MockRequest
+    ) -> MockResponse:
+        """The 400 for an invalid request, in OpenAI's words (see :mod:`.rejection`)."""
+        return rejection(self.spec, op, errors, request)
 
     def _call(self, request: MockRequest, op: Operation, params: dict[str, str], body: Any) -> Call:
         profile = request.headers.get("x-conformance-profile") or self.profile
@@ -410,19 +398,3 @@ def _decoded(parsed: Any, kind: str) -> Any:
         body["__files__"] = {n: (f, v) for n, v, f in parsed if f is not None}
         return body
     return parsed if kind == "json" else None
-
-
-_REQUIRED = re.compile(r"""^["']([^"']+)["'] is a required property""")
-
-
-def _param(violation: Violation) -> str | None:
-    """OpenAI's ``error.param`` for a violation: ``messages[0].role``, ``limit``…"""
-    tokens = [unescape(t) for t in violation.pointer.split("/")[1:]]
-    if violation.keyword == "required":
-        missing = _REQUIRED.match(violation.message)
-        if missing:
-            tokens.append(missing.group(1))
-    out = ""
-    for token in tokens:
-        out += f"[{token}]" if token.isdigit() else (f".{token}" if out else token)
-    return out or None

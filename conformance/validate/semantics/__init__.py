@@ -23,7 +23,7 @@ from . import lists as _lists  # noqa: F401
 from . import requests as _requests  # noqa: F401
 from . import responses as _responses  # noqa: F401
 from .exchange import Event, Exchange
-from .registry import ANSWER, REQUEST, RULES, Finding, Rule, rule, rules_for
+from .registry import ANSWER, REQUEST, RULES, Finding, Rule, api_code, rule, rules_for
 
 __all__ = [
     "ANSWER",
@@ -33,6 +33,7 @@ __all__ = [
     "Exchange",
     "Finding",
     "Rule",
+    "api_code",
     "check",
     "comply",
     "rule",

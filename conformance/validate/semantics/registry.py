@@ -19,7 +19,7 @@ from ..codes import CODES
 from ..violation import ERROR, Violation
 from .exchange import Exchange
 
-__all__ = ["ANSWER", "REQUEST", "RULES", "Finding", "Rule", "rule", "rules_for"]
+__all__ = ["ANSWER", "REQUEST", "RULES", "Finding", "Rule", "api_code", "rule", "rules_for"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,9 @@ class Rule:
         out = []
         for f in self.check(x):
             where = f.where or (
-                "stream.event"
+                "request.body"
+                if self.side == REQUEST
+                else "stream.event"
                 if f.event is not None
                 else "stream"
                 if x.is_stream
@@ -147,6 +149,15 @@ def rule(
         return made
 
     return register
+
+
+def api_code(code: str) -> str | None:
+    """OpenAI's ``error.code`` for a request rule's violation (None for other codes).
+
+    >>> api_code("rule.request.stream-options")
+    'invalid_value'
+    """
+    return next((r.api_code for r in RULES if r.code == code), None)
 
 
 def rules_for(operation: str) -> list[Rule]:

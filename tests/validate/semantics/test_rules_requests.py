@@ -31,7 +31,9 @@ def tool(parameters: Any, strict: bool = True, name: str = "get_weather") -> dic
 def found(
     request: dict[str, Any], op: str = "createChatCompletion"
 ) -> list[tuple[str, str | None]]:
-    return [(v.code, v.param) for v in check(Exchange(op, request), REQUEST)]
+    found = check(Exchange(op, request), REQUEST)
+    assert all(v.where == "request.body" for v in found)
+    return [(v.code, v.param) for v in found]
 
 
 BAD = [
