@@ -329,6 +329,12 @@ def _stream(mock: Mock, call: Call, code: int) -> MockResponse:
     fitted = fit_events(events, fields=request_fields(body), path_params=call.params)
     if fitted is not events and not _stream_errors(mock, op, fitted, code):
         events = fitted
+    if get_profile(call.profile).semantic:
+        x = Exchange.streamed(op.operation_id, rule_request(call), events, status=code)
+        comply(x)
+        obeyed = x.sse_events()
+        if not _stream_errors(mock, op, obeyed, code):
+            events = obeyed
     resources = mock.resources
     if resources is not None and resources.stores(op, body):
         for event in events:
