@@ -72,6 +72,7 @@ def comply(x: Exchange, *, rounds: int = 3) -> list[Violation]:
                 and next(iter(r.check(x)), None) is not None
             ):
                 r.fix(x)
+                x.changed()
                 fixed = True
         if not fixed:
             break

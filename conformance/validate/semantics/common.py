@@ -38,15 +38,19 @@ def objects(value: Any, pointer: str = "") -> Iterator[tuple[str, Obj]]:
                 yield from objects(item, f"{pointer}/{i}")
 
 
-def located(x: Exchange) -> Iterator[tuple[int | None, str, Obj]]:
-    """(event index or None, pointer, object) for every object of the answer."""
-    if x.events is None:
-        for pointer, obj in objects(x.body):
-            yield None, pointer, obj
-        return
-    for index, event in enumerate(x.events):
-        for pointer, obj in objects(event.data):
-            yield index, pointer, obj
+def located(x: Exchange) -> list[tuple[int | None, str, Obj]]:
+    """(event index or None, pointer, object) for every object of the answer, children first;
+    walked once per exchange and shared by all rules (``x.changed()`` forgets it)."""
+    if x.walked is None:
+        if x.events is None:
+            x.walked = [(None, pointer, obj) for pointer, obj in objects(x.body)]
+        else:
+            x.walked = [
+                (index, pointer, obj)
+                for index, event in enumerate(x.events)
+                for pointer, obj in objects(event.data)
+            ]
+    return x.walked
 
 
 _SUMS = (

@@ -62,6 +62,15 @@ class Exchange:
     query: Mapping[str, str] = field(default_factory=dict)
     path_params: Mapping[str, str] = field(default_factory=dict)
     time: float | None = None  # when the answer was received (unix seconds), for timestamps
+    # every object of the answer, walked once for all rules (``located``); fixers that add or
+    # remove objects call ``changed()``
+    walked: list[tuple[int | None, str, dict[str, Any]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def changed(self) -> None:
+        """Forget the walk of the answer's objects (after a change of its structure)."""
+        self.walked = None
 
     @classmethod
     def streamed(
