@@ -6,7 +6,8 @@ import base64
 import copy
 import json
 import struct
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import sse
@@ -15,7 +16,7 @@ from ..strategies.profiles import get_profile
 from ..strategies.responses import concrete_status, responses
 from ..strategies.streams import chat_stream, streams
 from ..validate.body import media_kind
-from ..validate.semantics import ANSWER, Exchange, check, comply
+from ..validate.semantics import Exchange, comply
 from .apierror import error_response
 from .draw import draw
 from .fit import Check, fit_body, fit_events, replaced, request_fields
@@ -103,10 +104,8 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
     item = route.item if route is not None else _last_param(op)
     kind = route.kind if route is not None else None
     semantic = get_profile(call.profile).semantic
-    fitted: Any = None
-    headers: dict[str, str] = {}
-    best: tuple[int, Any, dict[str, str]] | None = None
-    for attempt in range(_ATTEMPTS if semantic else 1):
+
+    def variant(attempt: int) -> tuple[Any, dict[str, str]]:
         case: Any = mock.pool.take(
             ("response", op.operation_id, code, media, call.profile),
             lambda: responses(mock.spec, op, status=code, media_type=media, profile=call.profile),
@@ -125,27 +124,16 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
             else (1 if "messages" in body or "prompt" in body else None),  # the API's default n=1
             tools=bool(body.get("tools") or body.get("functions")) if "messages" in body else None,
         )
-        if not semantic:
-            break
-        left, fitted = obey(call, fitted, code, ok)
-        if best is None or left < best[0]:
-            best = (left, fitted, case.headers)
-        if not left:
-            break
-    if best is not None:
-        left, fitted, case_headers = best
-        if left:
-            notes.append(f"typical answer breaks {left} semantic rule(s) after {_ATTEMPTS} draws")
-        headers = dict(case_headers)
-    else:
-        headers = dict(case.headers)
+        return fitted, dict(case.headers)
+
+    fitted, headers = _obeying(call, code, ok, variant, notes) if semantic else variant(0)
     if op.method == "POST" and (route is None or kind in ("create", "action")):
         fitted = _fresh_id(mock, fitted, ok)
     if resources is not None and route is not None and code < 300:
         query = dict(call.request.query_pairs)
         fitted = resources.apply(op, route, call.params, query, call.body, fitted, ok)
         if semantic and kind not in ("create", "action"):  # what state gave back obeys too
-            fitted = obey(call, fitted, code, ok)[1]
+            fitted = obey(call, copy.deepcopy(fitted), code, ok)[1] or fitted
     elif resources is not None and code < 300:
         resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
     fitted = _embeddings_as_asked(fitted, body.get("encoding_format") == "base64", ok, notes)
@@ -160,21 +148,47 @@ def rule_request(call: Call) -> dict[str, Any]:
 
 
 def obey(call: Call, body: Any, code: int, ok: Check) -> tuple[int, Any]:
-    """The answer made to obey the semantic rules for this request (``typical``), and how many
-    rule violations are left; the unchanged body (and its violations) if obeying broke the
-    schema."""
+    """The answer made to obey the semantic rules for this request (``typical``; changed in
+    place) and how many rule violations are left; ``None`` for the body if obeying made it
+    invalid against the schema.
+    """
     x = Exchange(
         call.op.operation_id,
         rule_request(call),
-        body=copy.deepcopy(body),
+        body=body,
         status=code,
         query=dict(call.request.query_pairs),
         path_params=call.params,
     )
-    left = [v for v in comply(x) if v.is_error]
-    if ok(x.body):
-        return len(left), x.body
-    return len([v for v in check(replace(x, body=body), ANSWER) if v.is_error]) + 1, body
+    left = sum(v.is_error for v in comply(x))
+    return (left, x.body) if ok(x.body) else (left, None)
+
+
+def _obeying(
+    call: Call,
+    code: int,
+    ok: Check,
+    variant: Callable[[int], tuple[Any, dict[str, str]]],
+    notes: list[str],
+) -> tuple[Any, dict[str, str]]:
+    """The first variant that obeys every rule once complied; else the one with the fewest
+    violations left (never one the fixes made invalid), with a note saying so."""
+    best: tuple[int, Any, dict[str, str]] | None = None
+    for attempt in range(_ATTEMPTS):
+        drawn, headers = variant(attempt)
+        left, obeyed = obey(call, drawn, code, ok)
+        if obeyed is not None and (best is None or left < best[0]):
+            best = (left, obeyed, headers)
+            if not left:
+                break
+    if best is None:
+        notes.append(
+            f"no typical answer obeys the semantic rules and the schema in {_ATTEMPTS} draws"
+        )
+        return variant(0)
+    if best[0]:
+        notes.append(f"typical answer breaks {best[0]} semantic rule(s) after {_ATTEMPTS} draws")
+    return best[1], best[2]
 
 
 def _fresh_id(mock: Mock, body: Any, ok: Check) -> Any:
