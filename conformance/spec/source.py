@@ -2,6 +2,11 @@
 
 YAML is read with libyaml's loader when present and with the timestamp resolver removed:
 a YAML date such as ``2024-10-01`` stays the string it is in JSON.
+
+What is read is bounded: only regular files, at most :data:`MAX_BYTES` per file or HTTP body
+(read in chunks, so an endless body stops at the cap), each HTTP body within
+:data:`FETCH_TIMEOUT` seconds, and YAML aliases may add at most :data:`MAX_ALIAS_NODES` nodes to
+a document (checked on the composed node graph, before anything is expanded).
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ import gc
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+import stat
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,9 @@ import yaml
 from ..errors import SpecLoadError
 
 __all__ = [
+    "FETCH_TIMEOUT",
+    "MAX_ALIAS_NODES",
+    "MAX_BYTES",
     "cache_get",
     "cache_put",
     "code_version",
@@ -35,6 +45,18 @@ __all__ = [
     "read_document",
     "to_uri",
 ]
+
+MAX_BYTES = 64 * 1024 * 1024
+"""The most bytes read from one spec file or HTTP body (64 MiB; the OpenAI specs are 1-3 MB)."""
+
+FETCH_TIMEOUT = 30.0
+"""Seconds allowed for one HTTP GET, connection to last byte."""
+
+MAX_ALIAS_NODES = 1_000_000
+"""The most nodes YAML aliases may add to a document once expanded (a document without aliases
+has fewer nodes than bytes; the OpenAI 2.3.0 spec's aliases add about ten)."""
+
+_CHUNK = 1 << 20
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -88,36 +110,160 @@ def _cache_dir() -> Path:
     return Path(base)
 
 
-def fetch_text(url: str, *, timeout: float = 30.0) -> bytes:
+def fetch_text(url: str, *, timeout: float | None = None) -> bytes:
     """GET an http(s) URL; the body is cached on disk and served from there when offline.
+
+    The body is read in chunks and refused past :data:`MAX_BYTES` or after ``timeout`` seconds
+    (default :data:`FETCH_TIMEOUT`).
 
     >>> fetch_text("https://raw.githubusercontent.com/openai/openai-openapi/<sha>/openapi.yaml")  # doctest: +SKIP
     """
     import httpx
 
+    timeout = FETCH_TIMEOUT if timeout is None else timeout
     cached = _cache_dir() / "urls" / hashlib.sha256(url.encode()).hexdigest()
+    deadline = time.monotonic() + timeout
     try:
-        response = httpx.get(url, timeout=timeout, follow_redirects=True)
-        response.raise_for_status()
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+            response.raise_for_status()
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > MAX_BYTES:
+                raise SpecLoadError(f"{url}: {int(length)} bytes, {_over_limit()}")
+
+            def read() -> bytes:
+                if time.monotonic() > deadline:
+                    raise SpecLoadError(f"{url}: not read within {timeout:g} s")
+                return next(chunks, b"")
+
+            chunks = response.iter_bytes()  # as they arrive: the deadline is checked between
+            content = _read_capped(read, url)
     except httpx.HTTPError as exc:
-        if cached.exists():
-            return cached.read_bytes()
+        if cached.is_file():
+            return _read_file(str(cached))
         raise SpecLoadError(f"{url}: cannot fetch: {exc}") from None
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(response.content)
+        cached.write_bytes(content)
     except OSError:
         pass
-    return response.content
+    return content
+
+
+def _over_limit() -> str:
+    return f"more than the {MAX_BYTES}-byte limit"
+
+
+def _read_capped(read: Callable[[], bytes], name: str) -> bytes:
+    """Every chunk ``read()`` returns until it returns ``b""``; refused past :data:`MAX_BYTES`."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := read():
+        total += len(chunk)
+        if total > MAX_BYTES:
+            raise SpecLoadError(f"{name}: {_over_limit()}")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _read_file(path: str) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_BYTES`; a one-line error otherwise.
+
+    The file is checked with ``os.stat`` before it is opened (a FIFO is never opened, so nothing
+    hangs), opened non-blocking and checked again, then read in chunks up to the cap.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise SpecLoadError(f"{path}: is a directory, not a spec file")
+        if not stat.S_ISREG(mode):
+            raise SpecLoadError(f"{path}: not a regular file ({_kind(mode)}); refused")
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise SpecLoadError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise SpecLoadError(f"{path}: cannot read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb", buffering=0) as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # replaced between stat and open
+            raise SpecLoadError(f"{path}: not a regular file ({_kind(info.st_mode)}); refused")
+        if info.st_size > MAX_BYTES:
+            raise SpecLoadError(f"{path}: {info.st_size} bytes, {_over_limit()}")
+        try:
+            return _read_capped(lambda: file.read(_CHUNK), path)
+        except OSError as exc:
+            raise SpecLoadError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _check_aliases(node: yaml.Node, name: str, limit: int) -> None:
+    """Refuse a composed YAML node graph whose aliases would expand it past ``limit`` nodes.
+
+    Aliases compose to shared (or, when recursive, cyclic) nodes, so composing costs what the
+    text does; what explodes is the expansion. This counts the nodes of the expanded tree,
+    depth first, and stops at ``limit``: linear in the document for a document without a bomb.
+    """
+    count = 0
+    stack: list[yaml.Node] = [node]
+    while stack:
+        current = stack.pop()
+        count += 1
+        if count > limit:
+            mark = current.start_mark
+            where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+            raise SpecLoadError(
+                f"{where}: YAML aliases expand the document past {limit} nodes; refused "
+                "(an alias bomb or a recursive alias)"
+            )
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
+def _load_yaml(text: str, name: str, limit: int) -> Any:
+    """``yaml.load`` with libyaml's composer and the alias check between composing and building."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_aliases(node, name, limit)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def parse_document(data: bytes, name: str) -> Any:
     """Parse YAML or JSON bytes; errors name the file with line and column.
 
+    YAML aliases may add at most :data:`MAX_ALIAS_NODES` nodes (alias bombs are refused before
+    they expand); documents nested too deeply to build are refused.
+
     >>> parse_document(b'openapi: 3.0.0', "x.yaml")
     {'openapi': '3.0.0'}
     """
     text = data.decode("utf-8-sig", errors="replace")
+    try:
+        return _parse(text, name, limit=len(data) + MAX_ALIAS_NODES)
+    except RecursionError:
+        raise SpecLoadError(f"{name}: nested too deeply to read") from None
+
+
+def _parse(text: str, name: str, *, limit: int) -> Any:
     if name.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
             return json.loads(text)
@@ -128,7 +274,7 @@ def parse_document(data: bytes, name: str) -> Any:
                 ) from None
     try:
         with _no_gc():  # the collector rescans the growing tree again and again: 2x slower
-            doc = yaml.load(text, Loader=_Loader)
+            doc = _load_yaml(text, name, limit)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -159,18 +305,12 @@ def loads_json(data: bytes) -> Any:
 def read_bytes(uri: str) -> bytes:
     """The bytes at an absolute ``file://`` or ``http(s)://`` URI; a one-line error otherwise.
 
+    Only regular files are read, and at most :data:`MAX_BYTES` of a file or body.
+
     >>> raw = read_bytes(to_uri("openapi.yaml"))  # doctest: +SKIP
     """
     if uri.startswith("file://"):
-        path = unquote(urlsplit(uri).path)
-        try:
-            return Path(path).read_bytes()
-        except FileNotFoundError:
-            raise SpecLoadError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise SpecLoadError(f"{path}: is a directory, not a spec file") from None
-        except OSError as exc:
-            raise SpecLoadError(f"{path}: cannot read: {exc.strerror}") from None
+        return _read_file(unquote(urlsplit(uri).path))
     if is_url(uri):
         return fetch_text(uri)
     raise SpecLoadError(f"{uri}: unsupported URI scheme (use a path, file://, http:// or https://)")
