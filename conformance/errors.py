@@ -9,6 +9,7 @@ __all__ = [
     "ConformanceError",
     "InputError",
     "RefError",
+    "RefNotAllowedError",
     "SpecError",
     "SpecLoadError",
     "UnknownOperationError",
@@ -35,6 +36,12 @@ class SpecError(ConformanceError):
 
 class RefError(SpecError):
     """A ``$ref`` points at nothing; the message names the ref and where it was found."""
+
+
+class RefNotAllowedError(RefError):
+    """A ``$ref`` leaves what the spec may read: its own folder (a local spec) or origin (a remote
+    one), plus what ``load_spec(..., allow_refs=...)`` allows; the message names the ref and where it is.
+    """
 
 
 class UnknownOperationError(ConformanceError):

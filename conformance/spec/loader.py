@@ -6,15 +6,15 @@ import difflib
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..errors import SpecError, UnknownOperationError
+from ..errors import RefError, SpecError, UnknownOperationError
 from .errata import AppliedErratum, apply_errata
 from .index import build_operations
 from .model import Operation
-from .refs import Documents, escape, split_location
+from .refs import Documents, RefPolicy, escape, split_location
 from .source import (
     cache_get,
     cache_put,
@@ -148,35 +148,73 @@ class Spec:
         return self.documents.label(location)
 
 
-def _refs(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            yield pointer, ref
-        for key, value in node.items():
-            if key not in ("example", "examples") and not str(key).startswith("x-"):
-                yield from _refs(value, f"{pointer}/{escape(str(key))}")
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            yield from _refs(item, f"{pointer}/{i}")
+_NAMES = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
 
-def _check_refs(docs: Documents, source: str) -> None:
-    """Resolve every ``$ref`` once, loading external documents; a dangling one is an error."""
+def _refs(root: Any) -> Iterator[tuple[str, str]]:
+    """Every ``(pointer, $ref)`` in a document but those in examples and extensions.
+
+    Iterative (deep documents cost no recursion); the keys of a schema map (``properties``…)
+    are names, so a property named ``example`` is walked like any other.
+    """
+    stack: list[tuple[Any, str, bool]] = [(root, "", False)]
+    while stack:
+        node, pointer, names = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not names:
+                yield pointer, ref
+            for key, value in node.items():
+                key = str(key)
+                if names or (key not in ("example", "examples") and not key.startswith("x-")):
+                    child = f"{pointer}/{escape(key)}"
+                    stack.append((value, child, not names and key in _NAMES))
+        elif isinstance(node, list):
+            stack.extend((item, f"{pointer}/{i}", False) for i, item in enumerate(node))
+
+
+def _check_refs(docs: Documents) -> None:
+    """Resolve every ``$ref`` once, loading external documents (as far as the policy allows);
+    a dangling ref or a cycle of refs with no schema in it is an error."""
     todo = [docs.root_uri]
     done: set[str] = set()
+    edges: dict[str, str] = {}  # location of a node holding a $ref -> location it points at
     while todo:
         uri = todo.pop()
         if uri in done:
             continue
         done.add(uri)
-        for pointer, ref in _refs(docs.by_uri[uri], ""):
-            label = docs.label(f"{uri}#{pointer}")
-            where = source + label if label.startswith("#") else label
-            location, _ = docs.resolve(ref, uri, where=where)
+        for pointer, ref in _refs(docs.by_uri[uri]):
+            holder = f"{uri}#{pointer}"
+            location, _ = docs.resolve(ref, uri, where=docs.where(holder))
+            edges[holder] = location
             target_uri = split_location(location)[0]
             if target_uri not in done:
                 todo.append(target_uri)
+    _check_cycles(docs, edges)
+
+
+def _check_cycles(docs: Documents, edges: dict[str, str]) -> None:
+    """Refuse a cycle of nodes that are each a ``$ref`` to the next (A → B → A, A → A).
+
+    Such a node validates only by validating its target at the same place in the instance, so
+    the cycle never reaches a schema. Recursion through ``properties``/``items`` is legal: a
+    ref to a schema that *holds* a ref below it is no edge here.
+    """
+    state: dict[str, int] = {}  # 1: on the path being followed, 2: known to end
+    for start in edges:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in edges and node not in state:
+            state[node] = 1
+            path.append(node)
+            node = edges[node]
+        if node is not None and state.get(node) == 1:
+            cycle = [*path[path.index(node) :], node]
+            shown = " -> ".join(docs.label(loc) for loc in cycle)
+            raise RefError(f"{docs.where(cycle[0])}: $ref cycle with no schema in it: {shown}")
+        for seen in path:
+            state[seen] = 2
 
 
 def _cache_key(digest: str, errata: tuple[str, ...] | None) -> str:
@@ -212,6 +250,7 @@ def load_spec(
     *,
     errata: tuple[str, ...] | None = None,
     cache: bool = True,
+    allow_refs: Iterable[str | os.PathLike[str]] = (),
 ) -> Spec:
     """Load an OpenAPI 3.0/3.1 spec from a path or http(s) URL, YAML or JSON.
 
@@ -219,25 +258,31 @@ def load_spec(
     ``cache`` keeps the patched document on disk (and lets the schema sets keep their
     conversions), keyed by the spec's content hash, the errata selected and the code version
     (:func:`~conformance.spec.source.cache_put`).
+    ``allow_refs`` lists the folders (paths) and URL prefixes a ``$ref`` may read beyond the
+    default: the spec's own folder and below for a local spec, the spec's origin for one fetched
+    over http(s), which never reads a local file (:class:`~conformance.spec.refs.RefPolicy`).
+    A ref outside them is a :class:`~conformance.errors.RefNotAllowedError`, before any read.
 
     >>> spec = load_spec("../shared/specs/openai-2.3.0.yaml")  # doctest: +SKIP
+    >>> spec = load_spec("api/openapi.yaml", allow_refs=["../common", "https://schemas.example.com/v2/"])  # doctest: +SKIP
     """
     text = os.fspath(source)
     uri = to_uri(text)
+    policy = RefPolicy(uri, allow_refs)
     raw = read_bytes(uri)
     digest = hashlib.sha256(raw).hexdigest()
     key = _cache_key(digest, errata) if cache else None
     hit = _from_cache(cache_get("specs", key)) if key else None
     if hit:
         doc, applied, external = hit
-        docs = Documents(uri, doc, read_document)
-        if external:  # external documents may have changed: check their refs again
-            _check_refs(docs, text)
+        docs = Documents(uri, doc, read_document, policy=policy, name=text)
+        if external:  # external documents may have changed (and be refused now): check again
+            _check_refs(docs)
         return Spec(text, docs, digest, applied, cache_key=None if external else key)
     doc = parse_document(raw, text)
     _check_root(doc, text)
-    docs = Documents(uri, doc, read_document)
-    _check_refs(docs, text)
+    docs = Documents(uri, doc, read_document, policy=policy, name=text)
+    _check_refs(docs)
     applied = apply_errata(doc, errata)
     external = len(docs.by_uri) > 1
     if key:

@@ -24,9 +24,12 @@ import yaml
 import conformance.spec.source as source_module
 from conformance.errors import (
     RefError,
+    RefNotAllowedError,
+    SpecError,
     SpecLoadError,
 )
 from conformance.spec import load_spec
+from conformance.validate import Validator
 
 THING = "#/components/schemas/Thing"
 
@@ -158,6 +161,123 @@ def web(tmp_path: Path) -> Iterator[Callable[[str], Served]]:
         served.close()
 
 
+# -- 1. $ref confined to the spec's folder or origin ----------------------------------------------
+
+
+def test_file_uri_ref_is_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "spec" / "root.yaml", spec_doc({"Thing": {"$ref": "file:///etc/passwd"}})
+    )
+    with pytest.raises(RefNotAllowedError) as info:
+        load_spec(path, cache=False)
+    message = str(info.value)
+    assert f"{path}{THING}:" in message and "'file:///etc/passwd'" in message
+    assert "\n" not in message and isinstance(info.value, SpecError)
+
+
+def test_relative_ref_escaping_the_folder_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "outside.yaml", {"Thing": {"type": "object"}})
+    path = write(
+        tmp_path / "spec" / "root.yaml", spec_doc({"Thing": {"$ref": "../outside.yaml#/Thing"}})
+    )
+    with pytest.raises(RefNotAllowedError, match=r"#/components/schemas/Thing: \$ref '\.\./out"):
+        load_spec(path, cache=False)
+
+
+def test_symlink_escaping_the_folder_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "outside.yaml", {"Thing": {"type": "object"}})
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    path = write(tmp_path / "spec" / "root.yaml", spec_doc({"Thing": {"$ref": "link.yaml#/Thing"}}))
+    with pytest.raises(RefNotAllowedError, match=r"'link\.yaml#/Thing'"):
+        load_spec(path, cache=False)
+
+
+def test_ref_under_a_property_named_example_is_checked(tmp_path: Path) -> None:
+    thing = {"type": "object", "properties": {"example": {"$ref": "file:///etc/passwd"}}}
+    path = write(tmp_path / "root.yaml", spec_doc({"Thing": thing}))
+    with pytest.raises(RefNotAllowedError, match="Thing/properties/example:"):
+        Validator(load_spec(path, cache=False)).compile_all()
+
+
+def test_refs_below_the_folder_and_in_allowed_folders_load(tmp_path: Path) -> None:
+    write(tmp_path / "spec" / "sub" / "thing.yaml", {"Thing": {"$ref": "../../shared/a.yaml#/A"}})
+    write(tmp_path / "shared" / "a.yaml", {"A": {"type": "object", "required": ["id"]}})
+    path = write(
+        tmp_path / "spec" / "root.yaml", spec_doc({"Thing": {"$ref": "sub/thing.yaml#/Thing"}})
+    )
+    with pytest.raises(
+        RefNotAllowedError, match=r"sub/thing\.yaml#/Thing: \$ref '\.\./\.\./shared"
+    ):
+        load_spec(path, cache=False)
+    for allowed in (tmp_path / "shared", str(tmp_path / "shared"), (tmp_path / "shared").as_uri()):
+        spec = load_spec(path, cache=False, allow_refs=[allowed])
+        assert Validator(spec).response("getThing", body={})[0].keyword == "required"
+
+
+def test_a_cached_spec_is_checked_against_the_refs_allowed_now(tmp_path: Path) -> None:
+    write(tmp_path / "shared" / "a.yaml", {"A": {"type": "object"}})
+    path = write(
+        tmp_path / "spec" / "root.yaml", spec_doc({"Thing": {"$ref": "../shared/a.yaml#/A"}})
+    )
+    load_spec(path, allow_refs=[tmp_path / "shared"])
+    with pytest.raises(RefNotAllowedError):
+        load_spec(path)
+
+
+def test_local_spec_fetches_no_url_unless_allowed(
+    tmp_path: Path, web: Callable[[str], Served]
+) -> None:
+    served = web("www")
+    write(served.root / "a.yaml", {"A": {"type": "object"}})
+    url = f"{served.base}/a.yaml#/A"
+    path = write(tmp_path / "root.yaml", spec_doc({"Thing": {"$ref": url}}))
+    with pytest.raises(RefNotAllowedError, match=f"{THING}: \\$ref '{url}'"):
+        load_spec(path, cache=False)
+    assert served.paths == []  # refused before any request
+    load_spec(path, cache=False, allow_refs=[served.base + "/"])
+    assert served.paths == ["/a.yaml"]
+
+
+def test_url_prefix_is_matched_on_whole_segments(
+    tmp_path: Path, web: Callable[[str], Served]
+) -> None:
+    served = web("www")
+    write(served.root / "shared-evil" / "a.yaml", {"A": {"type": "object"}})
+    url = f"{served.base}/shared-evil/a.yaml#/A"
+    path = write(tmp_path / "root.yaml", spec_doc({"Thing": {"$ref": url}}))
+    for prefix in (f"{served.base}/shared", f"{served.base}/shared/../shared-evil/x"):
+        with pytest.raises(RefNotAllowedError):
+            load_spec(path, cache=False, allow_refs=[prefix])
+    assert served.paths == []
+
+
+def test_remote_spec_never_reads_local_files(tmp_path: Path, web: Callable[[str], Served]) -> None:
+    served = web("www")
+    secret = write(tmp_path / "secret.yaml", {"Thing": {"type": "object"}})
+    write(served.root / "openapi.yaml", spec_doc({"Thing": {"$ref": secret.as_uri() + "#/Thing"}}))
+    with pytest.raises(RefNotAllowedError, match=f"{THING}: \\$ref 'file://"):
+        load_spec(f"{served.base}/openapi.yaml", cache=False, allow_refs=[tmp_path])
+
+
+def test_remote_spec_reads_its_own_origin_only_unless_allowed(
+    web: Callable[[str], Served],
+) -> None:
+    home, other = web("home"), web("other")
+    write(home.root / "same.yaml", {"S": {"type": "object"}})
+    write(other.root / "a.yaml", {"A": {"type": "object"}})
+    doc = spec_doc(
+        {"Thing": {"$ref": f"{other.base}/a.yaml#/A"}, "Same": {"$ref": "/same.yaml#/S"}}
+    )
+    write(home.root / "openapi.yaml", doc)
+    with pytest.raises(RefNotAllowedError, match=f"{THING}: \\$ref '{other.base}/a.yaml#/A'"):
+        load_spec(f"{home.base}/openapi.yaml", cache=False)
+    assert other.paths == []
+    spec = load_spec(f"{home.base}/openapi.yaml", cache=False, allow_refs=[other.base])
+    assert other.paths == ["/a.yaml"] and "/same.yaml" in home.paths
+    assert f"{other.base}/a.yaml" in spec.documents.by_uri
+
+
 # -- 2. limits on what is read ------------------------------------------------------------------
 
 
@@ -277,3 +397,51 @@ def test_a_few_aliases_still_load(tmp_path: Path) -> None:
     )
     doc = load_spec(path, cache=False).document
     assert doc["components"]["schemas"]["B"] == doc["components"]["schemas"]["A"]
+
+
+# -- 4. pure $ref cycles ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("openapi", ["3.0.3", "3.1.0"])
+def test_a_ref_cycle_names_the_cycle(tmp_path: Path, openapi: str) -> None:
+    schemas = {
+        "Thing": {"$ref": "#/components/schemas/B"},
+        "B": {"$ref": "#/components/schemas/Thing", "description": "siblings change nothing"},
+    }
+    path = write(tmp_path / "cycle.yaml", spec_doc(schemas, openapi=openapi))
+    with pytest.raises(RefError) as info:
+        load_spec(path, cache=False)
+    assert str(info.value) == (
+        f"{path}#/components/schemas/Thing: $ref cycle with no schema in it: "
+        "#/components/schemas/Thing -> #/components/schemas/B -> #/components/schemas/Thing"
+    )
+
+
+def test_a_self_ref_is_a_cycle(tmp_path: Path) -> None:
+    path = write(tmp_path / "self.json", spec_doc({"Thing": {"$ref": THING}}))
+    with pytest.raises(RefError, match=f"cycle with no schema in it: {THING} -> {THING}$"):
+        load_spec(path, cache=False)
+
+
+def test_a_cycle_across_files_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "other.yaml", {"B": {"$ref": f"root.yaml{THING}"}})
+    path = write(tmp_path / "root.yaml", spec_doc({"Thing": {"$ref": "other.yaml#/B"}}))
+    with pytest.raises(RefError, match=r"cycle with no schema in it: .*other\.yaml#/B ->"):
+        load_spec(path, cache=False)
+
+
+def test_recursion_through_properties_stays_legal(tmp_path: Path) -> None:
+    node = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": THING}},
+        },
+    }
+    path = write(tmp_path / "tree.yaml", spec_doc({"Thing": node}))
+    validator = Validator(load_spec(path, cache=False))
+    tree = {"name": "a", "children": [{"name": "b", "children": [{"name": "c"}]}]}
+    assert validator.response("getThing", body=tree) == []
+    (bad,) = validator.response("getThing", body={"name": "a", "children": [{"children": []}]})
+    assert bad.pointer == "/children/0" and bad.keyword == "required"
