@@ -17,6 +17,9 @@ absolute refs into it. What changes on the way:
   ``enum``/``const``/``x-stainless-const`` and kept as ``x-conformance-discriminator``
   (value → branch index) for precise errors and for generators.
 - annotations that validate nothing (``description``, ``example``, ``x-*``, ``xml``…) are dropped.
+
+On the way, a ``type`` that names no type and a ``pattern`` that is no regex are refused
+(:mod:`conformance.schema.keywords`): a :class:`~conformance.errors.SpecError` naming the pointer.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from ..errors import SpecError
 from ..spec.refs import Documents, escape, split_location
+from .keywords import PROBLEMS
 
 __all__ = ["DISCRIMINATOR", "FRAGMENT_SAFE", "Converter", "allow_null", "def_key"]
 
@@ -209,6 +214,8 @@ class Converter:
 
         for key, value in node.items():
             if key in _KEEP:
+                if key in PROBLEMS:
+                    self._check(key, value, location)
                 out[key] = value
             elif key in _SCHEMA_MAPS and isinstance(value, dict):
                 out[key] = {n: sub(s, f"{key}/{escape(n)}") for n, s in value.items()}
@@ -238,6 +245,11 @@ class Converter:
             if mapping is not None:
                 out[DISCRIMINATOR] = mapping
         return out
+
+    def _check(self, key: str, value: Any, location: str) -> None:
+        problem = PROBLEMS[key](value)
+        if problem is not None:
+            raise SpecError(f"{self.documents.where(f'{location}/{key}')}: {problem}")
 
     def _required(self, required: list[Any], props: dict[str, Any], location: str) -> list[Any]:
         hidden = "readOnly" if self.direction == "request" else "writeOnly"

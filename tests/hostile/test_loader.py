@@ -18,16 +18,20 @@ from pathlib import Path
 from textwrap import dedent
 from typing import Any
 
+import jsonschema_rs
 import pytest
 import yaml
 
 import conformance.spec.source as source_module
+from conformance.cli import main
 from conformance.errors import (
     RefError,
     RefNotAllowedError,
     SpecError,
     SpecLoadError,
 )
+from conformance.schema import schema_set
+from conformance.schema.keywords import pattern_problem
 from conformance.spec import load_spec
 from conformance.validate import Validator
 
@@ -445,3 +449,95 @@ def test_recursion_through_properties_stays_legal(tmp_path: Path) -> None:
     assert validator.response("getThing", body=tree) == []
     (bad,) = validator.response("getThing", body={"name": "a", "children": [{"children": []}]})
     assert bad.pointer == "/children/0" and bad.keyword == "required"
+
+
+# -- 5. invalid schemas ---------------------------------------------------------------------------
+
+BAD_SCHEMAS = [
+    ({"type": "strin"}, "/type", "unknown type 'strin'"),
+    ({"type": ["string", "nul"]}, "/type", "unknown type 'nul'"),
+    ({"type": 3}, "/type", "type must be"),
+    ({"type": "string", "pattern": "a(b"}, "/pattern", "invalid pattern 'a(b'"),
+    ({"type": "string", "pattern": 7}, "/pattern", "pattern must be a string"),
+]
+
+
+@pytest.mark.parametrize(("name", "where", "problem"), BAD_SCHEMAS)
+def test_an_invalid_schema_is_one_line_naming_the_pointer(
+    tmp_path: Path, name: dict[str, Any], where: str, problem: str
+) -> None:
+    thing = {"type": "object", "properties": {"name": name}}
+    path = write(tmp_path / "typo.yaml", spec_doc({"Thing": thing}, openapi="3.1.0"))
+    spec = load_spec(path, cache=False)
+    with pytest.raises(SpecError) as info:
+        schema_set(spec, "response")
+    message = str(info.value)
+    assert message.startswith(f"{path}{THING}/properties/name{where}: {problem}")
+    assert "\n" not in message
+
+
+def test_spec_check_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    thing = {"type": "object", "properties": {"name": {"type": "strin"}}}
+    path = write(tmp_path / "typo.yaml", spec_doc({"Thing": thing}))
+    assert main(["spec", "check", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"conformance: error: {path}{THING}/properties/name/type: unknown type 'strin' "
+        "(expected one of: array, boolean, integer, null, number, object, string)\n"
+    )
+
+
+def test_an_invalid_request_parameter_schema_is_refused(tmp_path: Path) -> None:
+    doc = spec_doc({"Thing": {"type": "object"}})
+    param = {"name": "q", "in": "query", "schema": {"type": "string", "pattern": "[a-"}}
+    doc["paths"]["/things"]["get"]["parameters"] = [param]
+    path = write(tmp_path / "param.yaml", doc)
+    with pytest.raises(SpecError, match=r"#/paths/~1things/get/parameters/0/schema/pattern: "):
+        Validator(load_spec(path, cache=False)).compile_all()
+
+
+ENGINE_TAKES = [
+    r"^[a-z]+$",
+    r"\d{3}-\d{4}",
+    r"\p{L}+",
+    r"\P{Lu}",
+    r"(?<year>\d{4})-(?<month>\d{2})",
+    r"(?<=a)b",
+    r"(?<!a)b",
+    r"(?<=a+)b",
+    r"\cA",
+    r"\z",
+    r"\/",
+    r"(?i)abc",
+    r"[\p{L}\d]+",
+    r"[\w-]+",
+]
+ENGINE_REFUSES = [
+    r"a(b",
+    r"[",
+    r"a{2,1}",
+    r"a**",
+    r"*a",
+    r"(?<n>a",
+    r"\p{L}(",
+    r"[z-a]",
+    r")",
+    "a\\",
+]
+
+
+def engine_takes(pattern: str) -> bool:
+    try:
+        jsonschema_rs.Draft202012Validator({"pattern": pattern})
+    except jsonschema_rs.ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("pattern", ENGINE_TAKES + ENGINE_REFUSES)
+def test_pattern_check_agrees_with_the_validation_engine(pattern: str) -> None:
+    assert engine_takes(pattern) == (pattern in ENGINE_TAKES)  # the table is right
+    assert (pattern_problem(pattern) is None) == (pattern in ENGINE_TAKES)
