@@ -203,9 +203,9 @@ class Mock:
         path = request.path
         if self.base_path and not (path == self.base_path or path.startswith(self.base_path + "/")):
             return self._unknown(request, None), notes
-        routed = self.spec.match(request.method, path[len(self.base_path) :] or "/")
+        routed = self.spec.match(request.method, path, base_path=self.base_path)
         if routed is None:
-            return self._unknown(request, path[len(self.base_path) :] or "/"), notes
+            return self._unknown(request, path), notes
         op, params = routed
         if len(request.body) > self.max_body:
             return error_response(
@@ -261,7 +261,8 @@ class Mock:
         matching = [
             op
             for op in self.spec.operations
-            if path is not None and self.spec.path_params(op, path) is not None
+            if path is not None
+            and self.spec.path_params(op, path, base_path=self.base_path) is not None
         ]
         fewest = min((op.path.count("{") for op in matching), default=0)  # literal paths win
         allowed = sorted({op.method for op in matching if op.path.count("{") == fewest})

@@ -95,8 +95,14 @@ class Spec:
             raise UnknownOperationError(f"{self.source}: no operation {key!r}{hint}")
         return op
 
-    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
-        """Route a concrete request path (with or without the base path) to its operation.
+    def match(
+        self, method: str, path: str, *, base_path: str | None = None
+    ) -> tuple[Operation, dict[str, str]] | None:
+        """Route a concrete request path to its operation: the one routing function, which the
+        Validator and the mock share.
+
+        ``base_path`` (the spec's, ``/v1`` for OpenAI, by default) is stripped once when the
+        path starts with it; a path without it is read as a template path (``/models``).
 
         >>> spec.match("GET", "/v1/models/gpt-4o")  # doctest: +SKIP
         (Operation(operation_id='retrieveModel', ...), {'model': 'gpt-4o'})
@@ -108,34 +114,38 @@ class Spec:
                 key=lambda r: r[0],
             )
         upper = method.upper()
-        for candidate in self._candidates(path):
-            for _, regex, op in self._routes:
-                if op.method != upper:
-                    continue
-                m = regex.match(candidate)
-                if m:
-                    values = [unquote(v) for v in m.groupdict().values()]
-                    return op, dict(zip(op.path_names(), values, strict=True))
+        relative = self._relative(path, base_path)
+        for _, regex, op in self._routes:
+            if op.method != upper:
+                continue
+            m = regex.match(relative)
+            if m:
+                values = [unquote(v) for v in m.groupdict().values()]
+                return op, dict(zip(op.path_names(), values, strict=True))
         return None
 
-    def path_params(self, operation: Operation, path: str) -> dict[str, str] | None:
+    def path_params(
+        self, operation: Operation, path: str, *, base_path: str | None = None
+    ) -> dict[str, str] | None:
         """The path parameters of a concrete path for one operation; None if it does not match.
+        ``base_path`` is stripped as :meth:`match` strips it.
 
         >>> spec.path_params(spec.operation("retrieveModel"), "/v1/models/gpt-4o")  # doctest: +SKIP
         {'model': 'gpt-4o'}
         """
-        regex = operation.path_regex()
-        for candidate in self._candidates(path):
-            m = regex.match(candidate)
-            if m:
-                values = [unquote(v) for v in m.groupdict().values()]
-                return dict(zip(operation.path_names(), values, strict=True))
-        return None
+        m = operation.path_regex().match(self._relative(path, base_path))
+        if m is None:
+            return None
+        values = [unquote(v) for v in m.groupdict().values()]
+        return dict(zip(operation.path_names(), values, strict=True))
 
-    def _candidates(self, path: str) -> list[str]:
-        """The path without the base path (``/v1``) first, then as given."""
-        base = self.base_path
-        return [path[len(base) :], path] if base and path.startswith(base + "/") else [path]
+    def _relative(self, path: str, base_path: str | None) -> str:
+        """The path below the base path, which is stripped once (never twice: ``/v1/v1/models``
+        is ``/v1/models``, no operation); a path outside it as given."""
+        base = (self.base_path if base_path is None else base_path).rstrip("/")
+        if base and (path == base or path.startswith(base + "/")):
+            return path[len(base) :] or "/"
+        return path
 
     def resolve(self, location: str) -> Any:
         """The node at an absolute location (``uri#pointer``) or a root pointer (``#/...``)."""

@@ -6,9 +6,11 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import traffic
 from support import SPECS
 
 from conformance import Validator, load_spec
@@ -127,6 +129,23 @@ def test_unknown_paths_and_missing_credentials(spec: Spec) -> None:
         anonymous.status == 401 and as_json(anonymous)["error"]["type"] == "invalid_request_error"
     )
     assert send(Mock(spec, auth=False), "GET", "/v1/models").status == 200 if True else None
+
+
+def test_mock_routes_real_paths_as_the_validator_does(spec: Spec, validator: Validator) -> None:
+    """Every real request path, and each with the base path doubled (``/v1/v1/models``): the
+    mock answers for the operation the Validator routes it to, or 404/405 where none matches."""
+    paths = sorted({(e["method"], urlsplit(e["url"]).path) for e in traffic.index()})
+    mock = Mock(spec, state=False)
+    doubled = [(method, spec.base_path + path) for method, path in paths]
+    for method, path in paths + doubled:
+        routed = validator.request(method=method, path=path)
+        unknown = [x for x in routed if x.where == "request.path" and not x.pointer]
+        answer = send(mock, method, path)
+        if unknown:
+            assert (answer.status, answer.operation) in ((404, None), (405, None)), (method, path)
+        else:
+            assert answer.operation == spec.match(method, path)[0].operation_id, (method, path)  # type: ignore[index]
+    assert send(mock, "GET", "/v1/v1/models").status == 404
 
 
 def test_same_seed_same_answers_other_seed_other_answers(spec: Spec) -> None:
