@@ -124,7 +124,27 @@ CODES.update(
         # embeddings (semantics/embeddings.py)
         # lists, timestamps, model echo (semantics/lists.py)
         # Responses API (semantics/responses.py)
+        "rule.responses.usage-details": "a Response's usage details fit their totals: cached_tokens <= input_tokens, reasoning_tokens <= output_tokens",
+        "rule.responses.status-details": "a Response's incomplete_details is set exactly when its status is incomplete, its error exactly when failed",
+        "rule.responses.terminal": "the answer to POST /responses without background: true has a final status (completed, incomplete or failed)",
+        "rule.responses.max-output-tokens": "a Response's usage.output_tokens is at most the max_output_tokens asked",
+        "rule.responses.echo": "a Response repeats the request's instructions, temperature, top_p, tool_choice, max_output_tokens, previous_response_id, metadata, store, text.format (type, name) and tools (type, name)",
+        "rule.responses.tool-calls": "a Response's tool calls (function_call, web_search_call…) are only for tools of that kind (and name) that were sent, and none with tool_choice none",
+        "rule.responses.tool-choice": "a forced tool_choice (required, a named function or tool type, allowed_tools required) is obeyed by a completed Response",
+        "rule.responses.tool-arguments-schema": "a Response's call of a strict function tool has arguments valid against the declared parameters",
+        "rule.responses.completed-output": "a completed Response has at least one output item",
+        "rule.responses.text-format": "with text.format json_object a completed Response's output text is a JSON object; json_schema: JSON, valid against the schema when strict",
+        "rule.responses.stream-order": "a Responses stream goes response.created, in_progress, per output item added, parts, deltas, done, then ends with one response.completed/incomplete/failed",
+        "rule.responses.stream-ids": "a Responses stream's events carry one response id, and item_id/item ids that match the item added at their output_index",
+        "rule.responses.sequence-number": "a Responses stream's events carry sequence_number 0, 1, 2… in order (all of them or none)",
+        "rule.responses.stream-text": "a Responses stream's deltas add up to the done text (or arguments), the done item holds it, and the final Response's output is the items streamed",
         # Assistants: threads, runs, messages (semantics/assistants.py)
+        "rule.assistants.stream-order": "a run stream goes thread.created (createThreadAndRun only), run created, queued, in_progress, steps and messages (each created first), one terminal run event, then event: done with data: [DONE]",
+        "rule.assistants.stream-status": "a run, step or message event's object has the status its event name says (thread.run.created: queued; thread.message.created: in_progress)",
+        "rule.assistants.stream-ids": "a run stream names one run and thread; its steps and messages carry that run_id and thread_id; deltas and message_creation steps name a step or message the stream created",
+        "rule.assistants.stream-text": "a message's text deltas add up to the text of its thread.message.completed (or incomplete) event",
+        "rule.assistants.requires-action": "a run requires action (status requires_action with required_action set, and only then) only when it has function tools, and its tool calls name them",
+        "rule.assistants.run-status": "the answer to createRun, createThreadAndRun or submit_tool_outputs is a queued run; to cancelRun a cancelling one (warning)",
     }
 )
 

@@ -21,7 +21,10 @@ from . import common as _common  # noqa: F401
 from . import embeddings as _embeddings  # noqa: F401
 from . import lists as _lists  # noqa: F401
 from . import requests as _requests  # noqa: F401
+from . import response_output as _response_output  # noqa: F401
+from . import response_stream as _response_stream  # noqa: F401
 from . import responses as _responses  # noqa: F401
+from . import run_stream as _run_stream  # noqa: F401
 from .exchange import Event, Exchange
 from .registry import ANSWER, REQUEST, RULES, Finding, Rule, api_code, rule, rules_for
 
