@@ -17,9 +17,13 @@ from ..violation import Violation
 # importing a rule module registers its rules (a module per area: add yours on its own line)
 from . import assistants as _assistants  # noqa: F401
 from . import chat as _chat  # noqa: F401
+from . import chatstream as _chatstream  # noqa: F401
+from . import chattools as _chattools  # noqa: F401
 from . import common as _common  # noqa: F401
+from . import completions as _completions  # noqa: F401
 from . import embeddings as _embeddings  # noqa: F401
 from . import lists as _lists  # noqa: F401
+from . import logprobs as _logprobs  # noqa: F401
 from . import requests as _requests  # noqa: F401
 from . import response_output as _response_output  # noqa: F401
 from . import response_stream as _response_stream  # noqa: F401
