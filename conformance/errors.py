@@ -49,4 +49,7 @@ class UnknownOperationError(ConformanceError):
 
 
 class InputError(ConformanceError):
-    """An instance file given to the CLI (request, response, stream) cannot be read or parsed."""
+    """Bad input from the user: an instance file given to the CLI (request, response, stream)
+    that cannot be read or parsed, an unknown option value (profile, fault), or a strategy asked
+    for what its operation does not offer (a stream of one that does not stream, an undocumented
+    status or media type, invalid requests of one with no constraint to break)."""

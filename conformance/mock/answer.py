@@ -322,24 +322,23 @@ def _stream(mock: Mock, call: Call, code: int) -> MockResponse:
             call.base_seed,
             call.seed,
         )
+    elif op.stream_for(200) is not None:  # what streams() draws
+        events = mock.pool.take(
+            ("stream", op.operation_id, call.profile),
+            lambda: streams(mock.spec, op, profile=call.profile),
+            call.base_seed,
+            call.seed,
+        )
     else:
-        try:
-            events = mock.pool.take(
-                ("stream", op.operation_id, call.profile),
-                lambda: streams(mock.spec, op, profile=call.profile),
-                call.base_seed,
-                call.seed,
-            )
-        except ValueError:
-            media = op.stream_for(code)
-            assert media is not None
-            case: Any = draw(
-                responses(
-                    mock.spec, op, status=code, media_type=media.media_type, profile=call.profile
-                ),
-                call.seed,
-            )
-            events = case.events
+        media = op.stream_for(code)
+        assert media is not None
+        case: Any = draw(
+            responses(
+                mock.spec, op, status=code, media_type=media.media_type, profile=call.profile
+            ),
+            call.seed,
+        )
+        events = case.events
     fitted = fit_events(events, fields=request_fields(body), path_params=call.params)
     if fitted is not events and not _stream_errors(mock, op, fitted, code):
         events = fitted

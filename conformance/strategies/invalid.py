@@ -12,6 +12,7 @@ from typing import Any
 
 import hypothesis.strategies as st
 
+from ..errors import InputError
 from ..spec import Operation, Spec
 from ..spec.refs import escape
 from ..validate import Violation
@@ -276,7 +277,7 @@ def invalid_requests(
     media = valid_media(op)
     options = mutations(ctx, op, media)
     if not options:
-        raise ValueError(f"{op.operation_id}: no constraint to break in its requests")
+        raise InputError(f"{op.operation_id}: no constraint to break in its requests")
 
     def broken(case: RequestCase, mutation: Mutation) -> InvalidRequest:
         expected = Violation(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import InputError
+
 __all__ = ["DEFAULT", "EDGE", "PROFILES", "TYPICAL", "Profile", "get_profile"]
 
 
@@ -47,4 +49,4 @@ def get_profile(profile: str | Profile) -> Profile:
     try:
         return PROFILES[profile]
     except KeyError:
-        raise ValueError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})") from None
+        raise InputError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})") from None

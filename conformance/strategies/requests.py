@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import hypothesis.strategies as st
 
+from ..errors import InputError
 from ..spec import Operation, Spec
 from ..validate import Violation
 from ..validate.body import media_kind
@@ -49,7 +50,7 @@ def body_media(op: Operation, media_type: str | None) -> str | None:
     declared = list(op.request_body.content)
     if media_type is not None:
         if media_type not in declared:
-            raise ValueError(f"{op.operation_id} accepts {', '.join(declared)}, not {media_type}")
+            raise InputError(f"{op.operation_id} accepts {', '.join(declared)}, not {media_type}")
         return media_type
     for kind in ("json", "multipart", "form"):
         for media in declared:

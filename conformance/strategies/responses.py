@@ -8,6 +8,7 @@ from typing import Any
 import hypothesis.strategies as st
 
 from .. import sse
+from ..errors import InputError
 from ..spec import Operation, Response, Spec, Stream
 from ..validate.body import media_kind
 from ..validate.semantics import Exchange, comply
@@ -121,7 +122,7 @@ def responses(
                     continue
                 options.append(_response(ctx, op, code, response, media))
         if not options:
-            raise ValueError(
+            raise InputError(
                 f"{op.operation_id} documents no response for status={status} media_type={media_type}"
             )
         return st.one_of(options).filter(lambda case: not response_errors(ctx, case))

@@ -21,6 +21,7 @@ from typing import Any
 import hypothesis.strategies as st
 
 from .. import sse
+from ..errors import InputError
 from ..spec import Operation, Spec
 from ..spec.refs import escape
 from .context import Context, context
@@ -276,7 +277,7 @@ def streams(
     op = ctx.operation(operation)
     stream = op.stream_for(200)
     if stream is None:
-        raise ValueError(f"{op.operation_id} does not stream")
+        raise InputError(f"{op.operation_id} does not stream")
 
     def build() -> st.SearchStrategy[Events]:
         lifecycles: dict[str, Callable[[], st.SearchStrategy[Events]]] = {

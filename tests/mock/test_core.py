@@ -148,6 +148,26 @@ def test_mock_routes_real_paths_as_the_validator_does(spec: Spec, validator: Val
     assert send(mock, "GET", "/v1/v1/models").status == 404
 
 
+def test_mock_streams_real_streaming_requests(spec: Spec) -> None:
+    """The first valid real request of each operation answered with a stream gets a stream from
+    the mock, and one the Validator accepts (no error raised and caught on the way)."""
+    mock, v = Mock(spec, state=False), Validator(spec)
+    seen: set[str] = set()
+    for entry in traffic.index():
+        interaction = traffic.load(entry["file"]) if entry["kind"] == "sse" else None
+        op = traffic.route(spec, interaction) if interaction else None
+        if interaction is None or op is None or op.operation_id in seen:
+            continue
+        body = interaction["request"]["body"]
+        if any(x.is_error for x in v.request(op, body=body)):
+            continue  # e.g. max_completion_tokens below the spec's minimum
+        seen.add(op.operation_id)
+        answer = send(mock, op.method, urlsplit(interaction["url"]).path, body)
+        assert (answer.status, answer.stream) == (200, True), op.operation_id
+        assert [x for x in v.stream(op, answer.body) if x.is_error] == [], op.operation_id
+    assert {"createChatCompletion", "createCompletion", "createResponse"} <= seen
+
+
 def test_same_seed_same_answers_other_seed_other_answers(spec: Spec) -> None:
     def session(seed: int) -> list[bytes]:
         mock = Mock(spec, seed=seed)

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from conformance.errors import InputError
 from conformance.schema import schema_set
 from conformance.spec import Spec, load_spec
 from conformance.strategies import (
@@ -857,7 +858,7 @@ def test_get_profile() -> None:
     assert get_profile("edge") is EDGE and get_profile(DEFAULT) is DEFAULT
     custom = Profile("custom", max_extra_items=0)
     assert get_profile(custom) is custom
-    with pytest.raises(ValueError, match="unknown profile"):
+    with pytest.raises(InputError, match="unknown profile"):
         get_profile("nope")
 
 
