@@ -17,6 +17,7 @@ from ..spec import Operation, Spec
 from ..spec.refs import escape
 from ..validate import Violation
 from ..validate.body import media_kind
+from ..validate.codes import code_for_keyword
 from ..validate.shape import json_type
 from .cases import RequestCase
 from .context import Context, context
@@ -47,13 +48,23 @@ class InvalidRequest:
 
 @dataclass(frozen=True)
 class Mutation:
-    """One way to break a valid request of an operation."""
+    """One way to break a valid request of an operation.
+
+    ``code`` is the verdict the break provokes, as the validator gives it
+    (``schema.maximum``, ``request.parameter-missing``, ``request.body-missing``…);
+    ``keyword`` the JSON Schema keyword broken, empty when the break is not a schema keyword's.
+    """
 
     constraint: str
     where: str
     pointer: str
     keyword: str
     apply: Callable[[RequestCase], RequestCase]
+    code: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.code and self.keyword:
+            object.__setattr__(self, "code", code_for_keyword(self.keyword))
 
 
 def _set_body(key: str, value: Any) -> Callable[[RequestCase], RequestCase]:
@@ -201,8 +212,9 @@ def mutations(ctx: Context, op: Operation, media: str | None) -> list[Mutation]:
                     f"{label} removed (required)",
                     "request.query",
                     f"/{param.name}",
-                    "required",
+                    "",
                     _drop_query(param.name),
+                    code="request.parameter-missing",
                 )
             )
         if param.schema:
@@ -225,8 +237,9 @@ def mutations(ctx: Context, op: Operation, media: str | None) -> list[Mutation]:
                 "request body removed (required)",
                 "request.body",
                 "",
-                "required",
+                "",
                 lambda case: dataclasses.replace(case, body=None, media_type=None),
+                code="request.body-missing",
             )
         )
     location = body.content[media].schema
@@ -285,6 +298,7 @@ def invalid_requests(
             where=mutation.where,
             pointer=mutation.pointer,
             keyword=mutation.keyword,
+            code=mutation.code,
             operation=op.operation_id,
         )
         return InvalidRequest(mutation.apply(case), mutation.constraint, expected)
@@ -293,8 +307,8 @@ def invalid_requests(
         # exactly the announced constraint: some other check (e.g. a bound and a type) may fire too
         found = request_errors(ctx, bad.case)
         return any(
-            (v.where, v.pointer, v.keyword)
-            == (bad.expected.where, bad.expected.pointer, bad.expected.keyword)
+            (v.where, v.pointer, v.code)
+            == (bad.expected.where, bad.expected.pointer, bad.expected.code)
             for v in found
         )
 

@@ -700,7 +700,7 @@ def _in_process(spec_path: str, strict: bool, log: Callable[[dict[str, Any]], No
     for record in mock.records:
         if not record.valid:
             where = f"{record.method} {record.path} ({record.operation})"
-            problems = [f"{v.pointer} [{v.keyword}] {v.message}" for v in record.violations]
+            problems = [f"{v.pointer} [{v.code}] {v.message}" for v in record.violations]
             log({"invalid": where, "violations": problems})
     return results
 

@@ -50,7 +50,7 @@ def _report(results: list[tuple[str, str]], mock: Mock | None = None) -> str:
         for record in mock.records:
             if not record.valid:
                 lines.append(f"INVALID {record.method} {record.path} ({record.operation}):")
-                lines += [f"    {v.pointer} [{v.keyword}] {v.message}" for v in record.violations]
+                lines += [f"    {v.pointer} [{v.code}] {v.message}" for v in record.violations]
     return "\n".join(lines)
 
 

@@ -116,7 +116,7 @@ def test_required_undefined_triggers(tmp_path: Path) -> None:
         tmp_path, base({"X": schema}, body_op({"$ref": "#/components/schemas/X"})), errata=()
     )
     found = Validator(unpatched).response("getX", body={"a": "x"})
-    assert [(x.pointer, x.keyword) for x in found] == [("", "required")]
+    assert [(x.pointer, x.code) for x in found] == [("", "schema.required")]
     assert "ghost" in found[0].message
 
 
@@ -200,7 +200,7 @@ def test_oneof_freeform_overlap_triggers(tmp_path: Path) -> None:
     # without the erratum a Filter matches both branches, so valid data fails oneOf
     unpatched = Validator(load(tmp_path, doc, errata=()))
     found = unpatched.response("getX", body=[{"key": "a"}])
-    assert [(x.pointer, x.keyword) for x in found] == [("/0", "oneOf")]
+    assert [(x.pointer, x.code) for x in found] == [("/0", "schema.oneOf")]
 
 
 @pytest.mark.parametrize(
@@ -276,9 +276,9 @@ def test_openai_compound_filter_request_is_valid(spec23: Spec) -> None:
     assert found == []
     bare = Validator(load_spec(SPECS / "openai-2.3.0.yaml", errata=()))
     found = bare.request("searchVectorStore", path="/v1/vector_stores/vs_1/search", body=SEARCH)
-    assert [(x.pointer, x.keyword) for x in found] == [
-        ("/filters/filters/0", "oneOf"),
-        ("/filters/filters/1", "oneOf"),
+    assert [(x.pointer, x.code) for x in found] == [
+        ("/filters/filters/0", "schema.oneOf"),
+        ("/filters/filters/1", "schema.oneOf"),
     ]
     assert "more than one" in found[0].message
 
@@ -395,9 +395,9 @@ def test_completion_stream_triggers(tmp_path: Path) -> None:
     v = Validator(spec)
     assert v.stream("createCompletion", 'data: {"id": "c"}\n\ndata: [DONE]\n\n') == []
     found = v.stream("createCompletion", 'data: {"id": 1}\n\n')
-    assert sorted((x.where, x.keyword, x.event) for x in found) == [
-        ("stream", "done", None),
-        ("stream.event", "type", 0),
+    assert sorted((x.where, x.code, x.event) for x in found) == [
+        ("stream", "stream.done-missing", None),
+        ("stream.event", "schema.type", 0),
     ]
 
 
@@ -537,12 +537,12 @@ def test_query_deep_object_triggers(tmp_path: Path, schema: dict[str, Any]) -> N
     spec = load(tmp_path, base({"Map": MAP}, query_op(param)))
     assert applied(spec) == [("query-deep-object", "#/paths/~1items/get/parameters/0")]
     found = Validator(spec).request("listItems", query="metadata[a]=1&metadata[a]=2")
-    assert [(v.pointer, v.keyword) for v in found] == [("/metadata/a", "type")]
+    assert [(v.pointer, v.code) for v in found] == [("/metadata/a", "schema.type")]
     plain = load(tmp_path, base({"Map": MAP}, query_op(param)), errata=())
     # without it, form style reads no metadata[...] name: nothing is checked, a warning says so
     found = Validator(plain).request("listItems", query="metadata[a]=1&metadata[a]=2")
-    assert [(v.pointer, v.keyword, v.is_error) for v in found] == [
-        ("/metadata[a]", "undeclared", False)
+    assert [(v.pointer, v.code, v.is_error) for v in found] == [
+        ("/metadata[a]", "undeclared.query", False)
     ]
 
 
@@ -584,7 +584,7 @@ def test_download_json_string_triggers(tmp_path: Path) -> None:
     assert v.response("download", headers=raw, body=b'{"a": 1}\n{"a": 2}\n') == []
     plain = Validator(load(tmp_path, doc, errata=()))
     found = plain.response("download", headers=raw, body=b'{"a": 1}\n')
-    assert [x.keyword for x in found] == ["content-type"]
+    assert [x.code for x in found] == ["response.content-type"]
 
 
 STRING = {"type": "string", "description": "the file"}
@@ -682,7 +682,7 @@ def test_oneof_overlap_catches_a_plain_branch_that_a_verbose_one_extends() -> No
     ] == []
     unpatched = Validator(load_spec(SPECS / "openai-2.3.0.yaml", errata=()))
     assert any(
-        x.keyword == "oneOf"
+        x.code == "schema.oneOf"
         for x in unpatched.response("createTranslation", status=200, body=verbose)
     )
 

@@ -237,9 +237,9 @@ def test_relative_file_ref(tmp_path: Path) -> None:
     v = Validator(spec)
     assert v.response("getThing", body={"id": "t1", "owner": {"name": "Ada"}}) == []
     found = v.response("getThing", body={"owner": {"name": 7}})
-    assert sorted((x.pointer, x.keyword) for x in found) == [
-        ("", "required"),
-        ("/owner/name", "type"),
+    assert sorted((x.pointer, x.code) for x in found) == [
+        ("", "schema.required"),
+        ("/owner/name", "schema.type"),
     ]
 
 

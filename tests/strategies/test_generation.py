@@ -92,7 +92,7 @@ def request_problems(validator: Validator, op: Operation, case: RequestCase) -> 
         body=content if content else None,
         content_type=request.headers.get("content-type"),
     )
-    return problems + [str(v) for v in found if v.is_error or v.keyword == "undeclared"]
+    return problems + [str(v) for v in found if v.is_error or v.code.startswith("undeclared.")]
 
 
 def response_problems(
@@ -103,7 +103,7 @@ def response_problems(
     if case.media_type is not None:
         headers = {"content-type": case.media_type, **headers}
     found = validator.response(op, status=case.status, headers=headers, body=case.content())
-    problems = [str(v) for v in found if v.is_error or v.keyword == "undeclared"]
+    problems = [str(v) for v in found if v.is_error or v.code.startswith("undeclared.")]
     if semantic and case.events is None and case.body is not None:
         problems += [str(v) for v in check_rules(case.body, operation=op.operation_id)]
     return problems

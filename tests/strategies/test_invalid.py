@@ -55,26 +55,35 @@ def test_every_operation_with_a_body_has_invalid_requests_that_are_rejected_as_a
                 headers=dict(request.headers),
                 body=content if bad.case.media_type else None,
             )
-            announced = (bad.expected.where, bad.expected.pointer, bad.expected.keyword)
-            if announced not in [(v.where, v.pointer, v.keyword) for v in found if v.is_error]:
+            announced = (bad.expected.where, bad.expected.pointer, bad.expected.code)
+            if announced not in [(v.where, v.pointer, v.code) for v in found if v.is_error]:
                 failures.append(f"{op.operation_id}: {bad.constraint} -> {[str(v) for v in found]}")
-            kinds[bad.expected.keyword] += 1
+            kinds[bad.expected.code] += 1
     assert not failures, "\n".join(failures[:20])
     # the mutations cover the kinds of constraint the issue names
-    assert {"required", "type", "enum"} <= set(kinds), kinds
-    assert kinds["maximum"] + kinds["minimum"] + kinds["maxLength"] + kinds["minLength"] > 0, kinds
+    assert {"schema.required", "schema.type", "schema.enum"} <= set(kinds), kinds
+    bounds = ("schema.maximum", "schema.minimum", "schema.maxLength", "schema.minLength")
+    assert sum(kinds[k] for k in bounds) > 0, kinds
 
 
 def test_mutations_name_what_they_break(spec: Spec) -> None:
     ctx = context(spec, "default")
     op = spec.operation("createChatCompletion")
     found = {
-        m.constraint: (m.where, m.pointer, m.keyword) for m in mutations(ctx, op, valid_media(op))
+        m.constraint: (m.where, m.pointer, m.code) for m in mutations(ctx, op, valid_media(op))
     }
-    assert found["body property 'model' removed (required)"] == ("request.body", "", "required")
-    assert found["request body removed (required)"] == ("request.body", "", "required")
-    assert ("request.body", "/temperature", "maximum") in found.values()
-    assert ("request.body", "/n", "minimum") in found.values()
+    assert found["body property 'model' removed (required)"] == (
+        "request.body",
+        "",
+        "schema.required",
+    )
+    assert found["request body removed (required)"] == ("request.body", "", "request.body-missing")
+    assert ("request.body", "/temperature", "schema.maximum") in found.values()
+    assert ("request.body", "/n", "schema.minimum") in found.values()
+    # keyword stays a JSON Schema keyword: empty for a break that is not one
+    assert {
+        m.keyword for m in mutations(ctx, op, valid_media(op)) if m.code == "request.body-missing"
+    } == {""}
 
 
 def test_an_invalid_case_differs_from_a_valid_one_only_where_announced(spec: Spec) -> None:
@@ -86,5 +95,23 @@ def test_an_invalid_case_differs_from_a_valid_one_only_where_announced(spec: Spe
         errors = request_errors(ctx, bad.case)
         assert errors, bad.constraint
         assert {v.pointer for v in errors} == {bad.expected.pointer}
+
+    check()
+
+
+def test_a_missing_query_parameter_is_announced_with_the_validators_code(spec: Spec) -> None:
+    ctx = context(spec, "default")
+    op = spec.operation("usage-costs")
+    missing = [m for m in mutations(ctx, op, valid_media(op)) if m.pointer == "/start_time"]
+    assert [(m.where, m.keyword, m.code) for m in missing if not m.keyword] == [
+        ("request.query", "", "request.parameter-missing")
+    ]
+
+    @FAST
+    @given(invalid_requests(spec, "usage-costs"))
+    def check(bad: InvalidRequest) -> None:
+        found = request_errors(ctx, bad.case)
+        announced = (bad.expected.where, bad.expected.pointer, bad.expected.code)
+        assert announced in [(v.where, v.pointer, v.code) for v in found], bad.constraint
 
     check()

@@ -21,7 +21,7 @@ def v() -> Validator:
 
 
 def summary(found: list[Violation]) -> list[tuple[str, str, str]]:
-    return [(x.where, x.pointer, x.keyword) for x in found]
+    return [(x.where, x.pointer, x.code) for x in found]
 
 
 def multipart(url: str, *, files: dict[str, Any], data: dict[str, Any]) -> tuple[bytes, str]:
@@ -41,7 +41,7 @@ def test_query_integer_is_coerced(v: Validator) -> None:
 
 def test_query_integer_not_a_number(v: Validator) -> None:
     found = v.request("listFiles", query="limit=two")
-    assert summary(found) == [("request.query", "/limit", "type")]
+    assert summary(found) == [("request.query", "/limit", "schema.type")]
     assert found[0].schema_path == "#/paths/~1files/get/parameters/1/schema/type"
     assert '"two"' in found[0].message
     assert found[0].operation == "listFiles"
@@ -49,24 +49,24 @@ def test_query_integer_not_a_number(v: Validator) -> None:
 
 def test_query_integer_with_fraction_is_not_an_integer(v: Validator) -> None:
     assert summary(v.request("listFiles", query="limit=2.5")) == [
-        ("request.query", "/limit", "type")
+        ("request.query", "/limit", "schema.type")
     ]
 
 
 def test_query_enum(v: Validator) -> None:
     found = v.request("listFiles", query="order=sideways")
-    assert summary(found) == [("request.query", "/order", "enum")]
+    assert summary(found) == [("request.query", "/order", "schema.enum")]
     assert "sideways" in found[0].message
 
 
 def test_query_from_path(v: Validator) -> None:
     found = v.request(method="GET", path="/v1/files?limit=x&order=asc")
-    assert summary(found) == [("request.query", "/limit", "type")]
+    assert summary(found) == [("request.query", "/limit", "schema.type")]
 
 
 def test_query_required_missing(v: Validator) -> None:
     found = v.request("usage-costs", query="limit=3")
-    assert summary(found) == [("request.query", "/start_time", "required")]
+    assert summary(found) == [("request.query", "/start_time", "request.parameter-missing")]
     assert "start_time" in found[0].message
     assert found[0].schema_path == "#/paths/~1organization~1costs/get/parameters/0"
 
@@ -79,7 +79,7 @@ def test_query_array_bracket_names(v: Validator) -> None:
         "getResponse",
         path="/v1/responses/resp_1?include[]=file_search_call.results&include[]=bogus",
     )
-    assert summary(found) == [("request.query", "/include/1", "enum")]
+    assert summary(found) == [("request.query", "/include/1", "schema.enum")]
     assert found[0].schema_path == "#/components/schemas/Includable/enum"
 
 
@@ -87,11 +87,11 @@ def test_query_array_repeated_names(v: Validator) -> None:
     found = v.request(
         "getResponse", path="/v1/responses/resp_1?include=bogus&include=file_search_call.results"
     )
-    assert summary(found) == [("request.query", "/include/0", "enum")]
+    assert summary(found) == [("request.query", "/include/0", "schema.enum")]
     found = v.request(
         "usage-costs", query=[("start_time", "1"), ("group_by", "project_id"), ("group_by", "x")]
     )
-    assert summary(found) == [("request.query", "/group_by/1", "enum")]
+    assert summary(found) == [("request.query", "/group_by/1", "schema.enum")]
 
 
 def test_query_parameter_literally_named_with_brackets(v: Validator) -> None:
@@ -100,7 +100,7 @@ def test_query_parameter_literally_named_with_brackets(v: Validator) -> None:
     found = v.request(
         "createRun", path="/threads/t/runs?include[]=bogus", body={"assistant_id": "asst_1"}
     )
-    assert summary(found) == [("request.query", "/include[]/0", "enum")]
+    assert summary(found) == [("request.query", "/include[]/0", "schema.enum")]
 
 
 def test_query_mapping_with_list_values(v: Validator) -> None:
@@ -147,20 +147,20 @@ def test_route_keeps_encoded_segments_in_one_parameter(v: Validator) -> None:
 )
 def test_unknown_route(v: Validator, method: str, path: str) -> None:
     found = v.request(method=method, path=path)
-    assert summary(found) == [("request.path", "", "route")]
+    assert summary(found) == [("request.path", "", "request.route")]
     assert f"{method} {path}" in found[0].message
     assert v.spec.match(method, path) is None
 
 
 def test_path_given_with_operation_must_match_template(v: Validator) -> None:
     found = v.request("retrieveFile", path="/v1/models/gpt-4o")
-    assert summary(found) == [("request.path", "", "route")]
+    assert summary(found) == [("request.path", "", "request.route")]
     assert "/files/{file_id}" in found[0].message
 
 
 def test_path_param_missing(v: Validator) -> None:
     found = v.request("retrieveFile")
-    assert summary(found) == [("request.path", "/file_id", "required")]
+    assert summary(found) == [("request.path", "/file_id", "request.parameter-missing")]
     assert v.request("retrieveFile", path_params={"file_id": "file-1"}) == []
 
 
@@ -190,8 +190,8 @@ def test_json_body_errors_have_exact_pointers(v: Validator) -> None:
     body = {**CHAT_OK, "temperature": 3, "n": "two"}
     found = v.request("createChatCompletion", body=body)
     assert sorted(summary(found)) == [
-        ("request.body", "/n", "type"),
-        ("request.body", "/temperature", "maximum"),
+        ("request.body", "/n", "schema.type"),
+        ("request.body", "/temperature", "schema.maximum"),
     ]
     temperature = next(x for x in found if x.pointer == "/temperature")
     assert (
@@ -206,15 +206,15 @@ def test_json_body_error_inside_array_item(v: Validator) -> None:
         "messages": [{"role": "user", "content": "Hi"}, {"role": "user", "content": 5}],
     }
     found = v.request("createChatCompletion", body=body)
-    assert [(x.pointer, x.keyword) for x in found] == [("/messages/1/content", "oneOf")]
+    assert [(x.pointer, x.code) for x in found] == [("/messages/1/content", "schema.oneOf")]
     assert found[0].schema_path.startswith("#/components/schemas/ChatCompletionRequestUserMessage/")
 
 
 def test_json_body_min_items_and_required(v: Validator) -> None:
     found = v.request("createChatCompletion", body={"model": "gpt-4o", "messages": []})
-    assert summary(found) == [("request.body", "/messages", "minItems")]
+    assert summary(found) == [("request.body", "/messages", "schema.minItems")]
     found = v.request("createChatCompletion", body={"messages": CHAT_OK["messages"]})
-    assert summary(found) == [("request.body", "", "required")]
+    assert summary(found) == [("request.body", "", "schema.required")]
     assert "model" in found[0].message
 
 
@@ -227,8 +227,8 @@ def test_request_formats_are_asserted_response_formats_are_annotations(v: Valida
     assert v.request("createChatCompletion", body=image("data:image/png;base64,iVBORw0K")) == []
     found = v.request("createChatCompletion", body=image("not a url", seed=2**63))
     assert sorted(summary(found)) == [
-        ("request.body", "/messages/0/content/0/image_url/url", "format"),
-        ("request.body", "/seed", "maximum"),
+        ("request.body", "/messages/0/content/0/image_url/url", "schema.format"),
+        ("request.body", "/seed", "schema.maximum"),
     ]
     assert v.request("createChatCompletion", body=image("", seed=-(2**63))) != []
     message = {"id": "m", "object": "thread.message", "created_at": 1, "thread_id": "t"}
@@ -241,13 +241,13 @@ def test_request_formats_are_asserted_response_formats_are_annotations(v: Valida
 
 def test_invalid_json_body(v: Validator) -> None:
     found = v.request("createChatCompletion", body=b'{"model": ', content_type="application/json")
-    assert summary(found) == [("request.body", "", "decode")]
+    assert summary(found) == [("request.body", "", "request.decode")]
     assert "line 1 column 11" in found[0].message
 
 
 def test_missing_content_type_for_raw_body(v: Validator) -> None:
     found = v.request("createChatCompletion", body=json.dumps(CHAT_OK).encode())
-    assert summary(found) == [("request.content-type", "", "content-type")]
+    assert summary(found) == [("request.content-type", "", "request.content-type")]
     assert "application/json" in found[0].message
 
 
@@ -255,35 +255,37 @@ def test_wrong_content_type(v: Validator) -> None:
     found = v.request(
         "createChatCompletion", body=json.dumps(CHAT_OK), headers={"content-type": "text/plain"}
     )
-    assert summary(found) == [("request.content-type", "", "content-type")]
+    assert summary(found) == [("request.content-type", "", "request.content-type")]
     assert "'text/plain' is not accepted" in found[0].message
 
 
 def test_required_body_missing(v: Validator) -> None:
     for empty in (None, b"", ""):
         found = v.request("createChatCompletion", body=empty, content_type="application/json")
-        assert summary(found) == [("request.body", "", "required")]
-    assert summary(v.request("createChatCompletion")) == [("request.body", "", "required")]
+        assert summary(found) == [("request.body", "", "request.body-missing")]
+    assert summary(v.request("createChatCompletion")) == [
+        ("request.body", "", "request.body-missing")
+    ]
 
 
 def test_undeclared_property_warning_then_strict_error(v: Validator) -> None:
     body = {**CHAT_OK, "sparkle": True}
     found = v.request("createChatCompletion", body=body)
-    assert [(x.pointer, x.keyword, x.severity) for x in found] == [
-        ("/sparkle", "undeclared", "warning")
+    assert [(x.pointer, x.code, x.severity) for x in found] == [
+        ("/sparkle", "undeclared.property", "warning")
     ]
     assert not found[0].is_error
     strict = Validator(v.spec, strict=True).request("createChatCompletion", body=body)
-    assert [(x.pointer, x.keyword, x.severity) for x in strict] == [
-        ("/sparkle", "undeclared", "error")
+    assert [(x.pointer, x.code, x.severity) for x in strict] == [
+        ("/sparkle", "undeclared.property", "error")
     ]
 
 
 def test_undeclared_nested_property_is_reported(v: Validator) -> None:
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi", "mood": "sunny"}]}
     found = v.request("createChatCompletion", body=body)
-    assert ("/messages/0/mood", "undeclared", "warning") in [
-        (x.pointer, x.keyword, x.severity) for x in found
+    assert ("/messages/0/mood", "undeclared.property", "warning") in [
+        (x.pointer, x.code, x.severity) for x in found
     ]
     assert all(not x.is_error for x in found)
 
@@ -330,13 +332,13 @@ def test_undeclared_nested_property_only(v: Validator, tmp_path: Path, which: st
         path.write_text(json.dumps(ALLOF_SPEC))
         strict = Validator(load_spec(path, cache=False), strict=True)
         found = strict.request("make", body={"a": {"b": "x", "c": 1}, "n": 1})
-        expected = [("/a/c", "undeclared", "error")]
+        expected = [("/a/c", "undeclared.property", "error")]
     else:
         strict = Validator(v.spec, strict=True)
         body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi", "mood": "sunny"}]}
         found = strict.request("createChatCompletion", body=body)
-        expected = [("/messages/0/mood", "undeclared", "error")]
-    assert [(x.pointer, x.keyword, x.severity) for x in found] == expected
+        expected = [("/messages/0/mood", "undeclared.property", "error")]
+    assert [(x.pointer, x.code, x.severity) for x in found] == expected
 
 
 # -- multipart ----------------------------------------------------------------------------------
@@ -361,7 +363,7 @@ def test_create_file_missing_file_part(v: Validator) -> None:
     body, ctype = multipart(FILES_URL, files={"purpose": (None, b"fine-tune")}, data={})
     assert ctype.startswith("multipart/form-data; boundary=")
     found = v.request("createFile", body=body, content_type=ctype)
-    assert summary(found) == [("request.body", "", "required")]
+    assert summary(found) == [("request.body", "", "schema.required")]
     assert '"file"' in found[0].message
     assert found[0].schema_path == "#/components/schemas/CreateFileRequest/required"
 
@@ -369,7 +371,7 @@ def test_create_file_missing_file_part(v: Validator) -> None:
 def test_create_file_wrong_purpose(v: Validator) -> None:
     body, ctype = multipart(FILES_URL, files={"file": JSONL}, data={"purpose": "fun"})
     found = v.request("createFile", body=body, content_type=ctype)
-    assert summary(found) == [("request.body", "/purpose", "enum")]
+    assert summary(found) == [("request.body", "/purpose", "schema.enum")]
     assert '"fun"' in found[0].message
 
 
@@ -378,13 +380,13 @@ def test_create_file_extra_part_is_error_when_additional_properties_false(v: Val
         FILES_URL, files={"file": JSONL}, data={"purpose": "batch", "color": "red"}
     )
     found = v.request("createFile", body=body, content_type=ctype)
-    assert summary(found) == [("request.body", "", "additionalProperties")]
+    assert summary(found) == [("request.body", "", "schema.additionalProperties")]
     assert "color" in found[0].message
 
 
 def test_multipart_without_boundary(v: Validator) -> None:
     found = v.request("createFile", body=b"--x\r\n", content_type="multipart/form-data")
-    assert summary(found) == [("request.body", "", "decode")]
+    assert summary(found) == [("request.body", "", "request.decode")]
     assert "boundary" in found[0].message
 
 
@@ -412,16 +414,16 @@ def test_transcription_form_field_errors(v: Validator) -> None:
     body, ctype = multipart(TRANSCRIBE_URL, files={"file": MP3}, data=data)
     found = v.request("createTranscription", body=body, content_type=ctype)
     assert sorted(summary(found)) == [
-        ("request.body", "/response_format", "enum"),
-        ("request.body", "/temperature", "type"),
-        ("request.body", "/timestamp_granularities[]/1", "enum"),
+        ("request.body", "/response_format", "schema.enum"),
+        ("request.body", "/temperature", "schema.type"),
+        ("request.body", "/timestamp_granularities[]/1", "schema.enum"),
     ]
 
 
 def test_transcription_missing_model(v: Validator) -> None:
     body, ctype = multipart(TRANSCRIBE_URL, files={"file": MP3}, data={"language": "en"})
     found = v.request("createTranscription", body=body, content_type=ctype)
-    assert summary(found) == [("request.body", "", "required")]
+    assert summary(found) == [("request.body", "", "schema.required")]
     assert '"model"' in found[0].message
 
 
@@ -693,7 +695,9 @@ def test_custom_spec_base_path(pv: Validator) -> None:
     assert pv.spec.base_path == "/api"
     assert pv.request(method="GET", path="/api/items/5", headers=GOOD_HEADERS) == []
     assert pv.request(method="GET", path="/items/5", headers=GOOD_HEADERS) == []
-    assert summary(pv.request(method="GET", path="/v1/items/5")) == [("request.path", "", "route")]
+    assert summary(pv.request(method="GET", path="/v1/items/5")) == [
+        ("request.path", "", "request.route")
+    ]
 
 
 def test_path_param_is_percent_decoded_before_validation(pv: Validator) -> None:
@@ -703,9 +707,9 @@ def test_path_param_is_percent_decoded_before_validation(pv: Validator) -> None:
 
 def test_path_param_shared_at_path_item_level(pv: Validator) -> None:
     found = pv.request(method="GET", path="/api/items/0", headers=GOOD_HEADERS)
-    assert summary(found) == [("request.path", "/id", "minimum")]
+    assert summary(found) == [("request.path", "/id", "schema.minimum")]
     found = pv.request(method="GET", path="/api/items/abc", headers=GOOD_HEADERS)
-    assert summary(found) == [("request.path", "/id", "type")]
+    assert summary(found) == [("request.path", "/id", "schema.type")]
 
 
 def test_header_params(pv: Validator) -> None:
@@ -714,15 +718,15 @@ def test_header_params(pv: Validator) -> None:
     bad = {**GOOD_HEADERS, "X-Request-Id": "nope", "X-Retries": "9", "X-Tags": "a,c"}
     found = pv.request("getItem", path="/items/1", headers=bad)
     assert sorted(summary(found)) == [
-        ("request.header", "/X-Request-Id", "pattern"),
-        ("request.header", "/X-Retries", "maximum"),
-        ("request.header", "/X-Tags/1", "enum"),
+        ("request.header", "/X-Request-Id", "schema.pattern"),
+        ("request.header", "/X-Retries", "schema.maximum"),
+        ("request.header", "/X-Tags/1", "schema.enum"),
     ]
 
 
 def test_header_required_missing(pv: Validator) -> None:
     found = pv.request("getItem", path="/items/1", headers={"Cookie": "session=abcdefgh"})
-    assert summary(found) == [("request.header", "/X-Request-Id", "required")]
+    assert summary(found) == [("request.header", "/X-Request-Id", "request.parameter-missing")]
     assert "header parameter 'X-Request-Id'" in found[0].message
 
 
@@ -733,26 +737,26 @@ def test_cookie_params(pv: Validator) -> None:
         headers={"X-Request-Id": "req_1", "Cookie": "session=short; page=two"},
     )
     assert sorted(summary(found)) == [
-        ("request.cookie", "/page", "type"),
-        ("request.cookie", "/session", "minLength"),
+        ("request.cookie", "/page", "schema.type"),
+        ("request.cookie", "/session", "schema.minLength"),
     ]
     found = pv.request("getItem", path="/items/1", headers={"X-Request-Id": "req_1"})
-    assert summary(found) == [("request.cookie", "/session", "required")]
+    assert summary(found) == [("request.cookie", "/session", "request.parameter-missing")]
 
 
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
         ("/label/.1,2,3", []),
-        ("/label/.1,x", [("request.path", "/ids/1", "type")]),
+        ("/label/.1,x", [("request.path", "/ids/1", "schema.type")]),
         ("/label-explode/.1.2.3", []),
-        ("/label-explode/.1.y", [("request.path", "/ids/1", "type")]),
+        ("/label-explode/.1.y", [("request.path", "/ids/1", "schema.type")]),
         ("/matrix/;point=x,1,y,2", []),
-        ("/matrix/;point=x,1,y,20", [("request.path", "/point/y", "maximum")]),
+        ("/matrix/;point=x,1,y,20", [("request.path", "/point/y", "schema.maximum")]),
         ("/matrix-array/;ids=1;ids=2", []),
-        ("/matrix-array/;ids=1;ids=b", [("request.path", "/ids/1", "type")]),
+        ("/matrix-array/;ids=1;ids=b", [("request.path", "/ids/1", "schema.type")]),
         ("/simple/x,1,y,2", []),
-        ("/simple/x,1", [("request.path", "/point", "required")]),
+        ("/simple/x,1", [("request.path", "/point", "schema.required")]),
     ],
 )
 def test_path_styles(pv: Validator, path: str, expected: list[tuple[str, str, str]]) -> None:
@@ -771,15 +775,15 @@ def test_path_matrix_exploded_object(pv: Validator) -> None:
         (
             "filter[color]=red&filter[color]=blue",
             [
-                ("request.query", "/filter/color", "enum"),
-                ("request.query", "/filter/color", "type"),
+                ("request.query", "/filter/color", "schema.enum"),
+                ("request.query", "/filter/color", "schema.type"),
             ],
         ),
         (
             "filter[color]=green&filter[size]=0",
             [
-                ("request.query", "/filter/color", "enum"),
-                ("request.query", "/filter/size", "minimum"),
+                ("request.query", "/filter/color", "schema.enum"),
+                ("request.query", "/filter/size", "schema.minimum"),
             ],
         ),
         ("filter[labels]=1", []),  # an array entry sent once is a one-item array
@@ -787,21 +791,21 @@ def test_path_matrix_exploded_object(pv: Validator) -> None:
         (
             "filter[labels]=1&filter[labels]=b&filter[labels]=3",
             [
-                ("request.query", "/filter/labels", "maxItems"),
-                ("request.query", "/filter/labels/1", "type"),
+                ("request.query", "/filter/labels", "schema.maxItems"),
+                ("request.query", "/filter/labels/1", "schema.type"),
             ],
         ),
         ("tags=x|y", []),
-        ("tags=x%7Cz", [("request.query", "/tags/1", "enum")]),
+        ("tags=x%7Cz", [("request.query", "/tags/1", "schema.enum")]),
         ("ids=1%202%203", []),
-        ("ids=1+b", [("request.query", "/ids/1", "type")]),
+        ("ids=1+b", [("request.query", "/ids/1", "schema.type")]),
         ("at=x,1,y,2", []),
-        ("at=x,1,y,11", [("request.query", "/at/y", "maximum")]),
-        ("at=x,1", [("request.query", "/at", "required")]),
+        ("at=x,1,y,11", [("request.query", "/at/y", "schema.maximum")]),
+        ("at=x,1", [("request.query", "/at", "schema.required")]),
         ("exact=true", []),
-        ("exact=yes", [("request.query", "/exact", "type")]),
+        ("exact=yes", [("request.query", "/exact", "schema.type")]),
         ('json={"x":1,"y":2}', []),
-        ('json={"x":1}', [("request.query", "/json", "required")]),
+        ('json={"x":1}', [("request.query", "/json", "schema.required")]),
     ],
 )
 def test_query_styles(pv: Validator, query: str, expected: list[tuple[str, str, str]]) -> None:
@@ -814,17 +818,17 @@ def test_query_names_no_parameter_reads_are_undeclared(pv: Validator, strict: bo
     read = "filter[color]=red&tags[]=x&ids=1&offset=2&size=3&exact=true"
     assert v.request("search", query=read) == []
     found = v.request("search", query=f"{read}&x=1&x=2&json[x]=1&size[]=1&a/b=1")
-    assert [(f.where, f.pointer, f.keyword, f.is_error) for f in found] == [
-        ("request.query", pointer, "undeclared", strict)
+    assert [(f.where, f.pointer, f.code, f.is_error) for f in found] == [
+        ("request.query", pointer, "undeclared.query", strict)
         for pointer in ("/x", "/json[x]", "/size[]", "/a~1b")
     ]
     assert str(found[0]).endswith(
-        "query parameter 'x' is not declared by the operation [undeclared]"
+        "query parameter 'x' is not declared by the operation [undeclared.query]"
     )
     assert v.request("betaSearch", path="/search?beta=true") == []
     found = v.request(method="GET", path="/search?beta=true&x=1")
-    assert [(f.operation, f.pointer, f.keyword) for f in found] == [
-        ("betaSearch", "/x", "undeclared")
+    assert [(f.operation, f.pointer, f.code) for f in found] == [
+        ("betaSearch", "/x", "undeclared.query")
     ]
 
 
@@ -850,11 +854,11 @@ def test_urlencoded_form_errors(pv: Validator) -> None:
         "submitForm", body="count=0&ratio=half&agree=maybe&tags=a&tags=b&tags=c", content_type=ctype
     )
     assert sorted(summary(found)) == [
-        ("request.body", "", "required"),
-        ("request.body", "/agree", "type"),
-        ("request.body", "/count", "minimum"),
-        ("request.body", "/ratio", "type"),
-        ("request.body", "/tags", "maxItems"),
+        ("request.body", "", "schema.required"),
+        ("request.body", "/agree", "schema.type"),
+        ("request.body", "/count", "schema.minimum"),
+        ("request.body", "/ratio", "schema.type"),
+        ("request.body", "/tags", "schema.maxItems"),
     ]
 
 
@@ -863,18 +867,18 @@ def test_a_scalar_field_sent_twice_is_a_type_error_not_its_last_value(
 ) -> None:
     ctype = "application/x-www-form-urlencoded"
     found = pv.request("submitForm", body="name=x&count=2&count=2", content_type=ctype)
-    assert summary(found) == [("request.body", "/count", "type")]
+    assert summary(found) == [("request.body", "/count", "schema.type")]
     data = {"model": "whisper-1", "stream": ["true", "true"]}
     body, ctype = multipart(TRANSCRIBE_URL, files={"file": MP3}, data=data)
     found = v.request("createTranscription", body=body, content_type=ctype)
-    assert summary(found) == [("request.body", "/stream", "type")]
+    assert summary(found) == [("request.body", "/stream", "schema.type")]
 
 
 def test_urlencoded_form_undeclared_field(pv: Validator) -> None:
     ctype = "application/x-www-form-urlencoded"
     found = pv.request("submitForm", body="name=x&color=red", content_type=ctype)
-    assert [(x.pointer, x.keyword, x.severity) for x in found] == [
-        ("/color", "undeclared", "warning")
+    assert [(x.pointer, x.code, x.severity) for x in found] == [
+        ("/color", "undeclared.property", "warning")
     ]
     strict = Validator(pv.spec, strict=True).request(
         "submitForm", body="name=x&color=red", content_type=ctype
@@ -884,4 +888,4 @@ def test_urlencoded_form_undeclared_field(pv: Validator) -> None:
 
 def test_urlencoded_form_with_json_content_type(pv: Validator) -> None:
     found = pv.request("submitForm", body=b'{"name": "x"}', content_type="application/json")
-    assert summary(found) == [("request.content-type", "", "content-type")]
+    assert summary(found) == [("request.content-type", "", "request.content-type")]

@@ -22,7 +22,7 @@ def v() -> Validator:
 
 
 def summary(found: list[Violation]) -> list[tuple[str, str, str]]:
-    return [(x.where, x.pointer, x.keyword) for x in found]
+    return [(x.where, x.pointer, x.code) for x in found]
 
 
 def write_spec(directory: Path, text: str, name: str = "spec.yaml") -> Path:
@@ -50,7 +50,7 @@ def test_valid_response(v: Validator) -> None:
 
 def test_undocumented_status(v: Validator) -> None:
     found = v.response("listModels", status=404, body={"error": {}})
-    assert summary(found) == [("response.status", "", "status")]
+    assert summary(found) == [("response.status", "", "response.status")]
     assert "status 404 is not documented" in found[0].message
     assert "200" in found[0].message
     assert found[0].schema_path == "#/paths/~1models/get/responses"
@@ -60,13 +60,13 @@ def test_undeclared_content_type(v: Validator) -> None:
     found = v.response(
         "listModels", status=200, headers={"content-type": "text/html"}, body="<html/>"
     )
-    assert summary(found) == [("response.content-type", "", "content-type")]
+    assert summary(found) == [("response.content-type", "", "response.content-type")]
     assert "'text/html' is not declared" in found[0].message
 
 
 def test_missing_content_type_for_raw_body(v: Validator) -> None:
     found = v.response("listModels", status=200, body=b'{"object": "list", "data": []}')
-    assert summary(found) == [("response.content-type", "", "content-type")]
+    assert summary(found) == [("response.content-type", "", "response.content-type")]
 
 
 @pytest.mark.parametrize("body", [None, b"", ""])
@@ -74,19 +74,19 @@ def test_missing_body(v: Validator, body: Any) -> None:
     found = v.response(
         "listModels", status=200, headers={"content-type": "application/json"}, body=body
     )
-    assert summary(found) == [("response.body", "", "content")]
+    assert summary(found) == [("response.body", "", "response.body-missing")]
     assert "application/json body is missing" in found[0].message
 
 
 def test_invalid_json_response_body(v: Validator) -> None:
     found = v.response("listModels", status=200, content_type="application/json", body="{")
-    assert summary(found) == [("response.body", "", "decode")]
+    assert summary(found) == [("response.body", "", "response.decode")]
 
 
 def test_response_body_errors_have_pointers(v: Validator) -> None:
     body = {"object": "list", "data": [MODEL, {**MODEL, "created": "yesterday"}]}
     found = v.response("listModels", status=200, body=body)
-    assert summary(found) == [("response.body", "/data/1/created", "type")]
+    assert summary(found) == [("response.body", "/data/1/created", "schema.type")]
     assert found[0].schema_path == "#/components/schemas/Model/properties/created/type"
 
 
@@ -168,7 +168,7 @@ def test_range_status(rv: Validator) -> None:
     assert rv.spec.operation("listThings").response_for(202).status == "2XX"  # type: ignore[union-attr]
     assert rv.response("listThings", status=202, body={"accepted": True}) == []
     found = rv.response("listThings", status=202, body={"accepted": "yes"})
-    assert summary(found) == [("response.body", "/accepted", "type")]
+    assert summary(found) == [("response.body", "/accepted", "schema.type")]
 
 
 def test_default_status(rv: Validator) -> None:
@@ -178,7 +178,7 @@ def test_default_status(rv: Validator) -> None:
         == []
     )
     found = rv.response("listThings", status=404, headers=ctype, body='{"title": "gone"}')
-    assert summary(found) == [("response.body", "", "required")]
+    assert summary(found) == [("response.body", "", "schema.required")]
     assert '"status"' in found[0].message
     assert found[0].schema_path == "#/components/schemas/Problem/required"
 
@@ -186,13 +186,13 @@ def test_default_status(rv: Validator) -> None:
 def test_body_when_none_is_declared(rv: Validator) -> None:
     assert rv.response("listThings", status=204) == []
     found = rv.response("listThings", status=204, body=b"surprise")
-    assert summary(found) == [("response.body", "", "content")]
+    assert summary(found) == [("response.body", "", "response.body-unexpected")]
     assert "declares no body" in found[0].message
 
 
 def test_required_response_header_missing(rv: Validator) -> None:
     found = rv.response("listThings", status=200, body=["a"])
-    assert summary(found) == [("response.header", "/X-Total", "required")]
+    assert summary(found) == [("response.header", "/X-Total", "response.header-missing")]
     assert "'X-Total'" in found[0].message
 
 
@@ -202,9 +202,9 @@ def test_response_header_is_coerced_and_checked(rv: Validator) -> None:
         == []
     )
     found = rv.response("listThings", status=200, headers={"X-Total": "-1"}, body=[])
-    assert summary(found) == [("response.header", "/X-Total", "minimum")]
+    assert summary(found) == [("response.header", "/X-Total", "schema.minimum")]
     found = rv.response("listThings", status=200, headers={"X-Total": "many"}, body=[])
-    assert summary(found) == [("response.header", "/X-Total", "type")]
+    assert summary(found) == [("response.header", "/X-Total", "schema.type")]
 
 
 def test_content_type_picks_media_type(rv: Validator) -> None:
@@ -214,7 +214,7 @@ def test_content_type_picks_media_type(rv: Validator) -> None:
     )
     assert rv.response("plain", status=200, content_type="application/json", body="7") == []
     found = rv.response("plain", status=200, content_type="application/json", body='"seven"')
-    assert summary(found) == [("response.body", "", "type")]
+    assert summary(found) == [("response.body", "", "schema.type")]
 
 
 def test_parsed_body_without_content_type_defaults_to_json(rv: Validator) -> None:
@@ -273,37 +273,37 @@ def test_null_accepted_where_nullable(nv: Validator, prop: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("prop", "keywords"),
+    ("prop", "codes"),
     [
-        ("plain", {"type"}),
-        ("plain_enum", {"type", "enum"}),
-        ("ref_plain", {"type"}),
-        ("nullable_false", {"type"}),
+        ("plain", {"schema.type"}),
+        ("plain_enum", {"schema.type", "schema.enum"}),
+        ("ref_plain", {"schema.type"}),
+        ("nullable_false", {"schema.type"}),
     ],
 )
-def test_null_rejected_where_not_nullable(nv: Validator, prop: str, keywords: set[str]) -> None:
+def test_null_rejected_where_not_nullable(nv: Validator, prop: str, codes: set[str]) -> None:
     found = nv.response("getN", status=200, body={prop: None})
     assert {(x.pointer, x.severity) for x in found} == {(f"/{prop}", "error")}
-    assert {x.keyword for x in found} == keywords
+    assert {x.code for x in found} == codes
     assert all("null" in x.message for x in found)
 
 
 @pytest.mark.parametrize(
-    ("prop", "value", "pointer", "keyword"),
+    ("prop", "value", "pointer", "code"),
     [
-        ("typed", 5, "/typed", "type"),
-        ("untyped", "x", "/untyped", "minLength"),
-        ("enum_typed", "c", "/enum_typed", "enum"),
-        ("enum_untyped", "c", "/enum_untyped", "enum"),
-        ("ref_nullable", {}, "/ref_nullable", "required"),
-        ("allof_nullable", {}, "/allof_nullable", "required"),
+        ("typed", 5, "/typed", "schema.type"),
+        ("untyped", "x", "/untyped", "schema.minLength"),
+        ("enum_typed", "c", "/enum_typed", "schema.enum"),
+        ("enum_untyped", "c", "/enum_untyped", "schema.enum"),
+        ("ref_nullable", {}, "/ref_nullable", "schema.required"),
+        ("allof_nullable", {}, "/allof_nullable", "schema.required"),
     ],
 )
 def test_nullable_still_checks_non_null_values(
-    nv: Validator, prop: str, value: Any, pointer: str, keyword: str
+    nv: Validator, prop: str, value: Any, pointer: str, code: str
 ) -> None:
     found = nv.response("getN", status=200, body={prop: value})
-    assert [(x.pointer, x.keyword) for x in found] == [(pointer, keyword)]
+    assert [(x.pointer, x.code) for x in found] == [(pointer, code)]
 
 
 def test_nullable_on_openai_spec(v: Validator) -> None:
@@ -365,7 +365,7 @@ def test_discriminator_valid(pets: Validator) -> None:
 
 def test_discriminator_unknown_value(pets: Validator) -> None:
     found = pets.response("getPet", body={"kind": "lizard", "lives": 1})
-    assert summary(found) == [("response.body", "/kind", "discriminator")]
+    assert summary(found) == [("response.body", "/kind", "schema.discriminator")]
     assert "'lizard'" in found[0].message
     assert "cat, dog" in found[0].message
     assert found[0].schema_path == "#/components/schemas/Pet/oneOf"
@@ -374,20 +374,20 @@ def test_discriminator_unknown_value(pets: Validator) -> None:
 def test_discriminator_missing_property(pets: Validator) -> None:
     found = pets.response("getPet", body={"lives": 1})
     # no tag to go by: the branch the data fits best (Cat) says what is missing
-    assert summary(found) == [("response.body", "", "required")]
+    assert summary(found) == [("response.body", "", "schema.required")]
     assert '"kind"' in found[0].message
 
 
 def test_discriminator_right_tag_missing_field(pets: Validator) -> None:
     found = pets.response("getPet", body={"kind": "dog"})
-    assert summary(found) == [("response.body", "", "required")]
+    assert summary(found) == [("response.body", "", "schema.required")]
     assert '"good"' in found[0].message
     assert found[0].schema_path == "#/components/schemas/Dog/required"
 
 
 def test_discriminator_right_tag_wrong_field(pets: Validator) -> None:
     found = pets.response("getPet", body={"kind": "cat", "lives": 10})
-    assert summary(found) == [("response.body", "/lives", "maximum")]
+    assert summary(found) == [("response.body", "/lives", "schema.maximum")]
     assert found[0].schema_path == "#/components/schemas/Cat/properties/lives/maximum"
 
 
@@ -395,12 +395,12 @@ def test_discriminator_in_openai_spec(v: Validator) -> None:
     # OutputItem (anyOf + discriminator: type) inside a Response
     schema = v.spec.uri + "#/components/schemas/OutputItem"
     found = v.responses.check(schema, {"type": "hologram", "id": "x"}, where="response.body")
-    assert [(x.pointer, x.keyword) for x in found] == [("/type", "discriminator")]
+    assert [(x.pointer, x.code) for x in found] == [("/type", "schema.discriminator")]
     assert "'hologram'" in found[0].message
     found = v.responses.check(
         schema, {"type": "message", "id": "m", "role": "assistant"}, where="response.body"
     )
-    assert {(x.pointer, x.keyword) for x in found} == {("", "required")}
+    assert {(x.pointer, x.code) for x in found} == {("", "schema.required")}
     assert all(x.schema_path == "#/components/schemas/OutputMessage/required" for x in found)
 
 
@@ -438,7 +438,7 @@ def test_a_tag_value_no_branch_declares_points_at_no_branch(messages: Validator)
     # role "bogus" breaks the second branch's enum, content [] the first's type: neither branch
     # is the one meant (it was reported as content's type error, the mutation being the role)
     found = messages.response("getMessage", body={"role": "bogus", "content": []})
-    assert [(x.pointer, x.keyword) for x in found] == [("", "oneOf")]
+    assert [(x.pointer, x.code) for x in found] == [("", "schema.oneOf")]
     assert found[0].message == "object with role 'bogus' matches none of the oneOf branches"
     # (a value another branch declares still rules a branch out: WebSearchTool against
     # ComputerTool in test_mutation's Response tools)
@@ -490,7 +490,7 @@ def test_read_only_not_required_in_requests(accounts: Validator) -> None:
         accounts.request("createAccount", body={"name": "Ada", "password": "correct horse"}) == []
     )
     found = accounts.request("createAccount", body={"name": "Ada"})
-    assert summary(found) == [("request.body", "", "required")]
+    assert summary(found) == [("request.body", "", "schema.required")]
     assert '"password"' in found[0].message
 
 
@@ -502,16 +502,16 @@ def test_write_only_not_required_in_responses(accounts: Validator) -> None:
         '"created" is a required property',
         '"id" is a required property',
     ]
-    assert {x.keyword for x in found} == {"required"}
+    assert {x.code for x in found} == {"schema.required"}
 
 
 def test_read_only_and_write_only_values_still_checked(accounts: Validator) -> None:
     found = accounts.request("createAccount", body={"name": "Ada", "password": "short"})
-    assert summary(found) == [("request.body", "/password", "minLength")]
+    assert summary(found) == [("request.body", "/password", "schema.minLength")]
     found = accounts.response(
         "createAccount", status=201, body={"id": 1, "created": 1, "name": "Ada"}
     )
-    assert summary(found) == [("response.body", "/id", "type")]
+    assert summary(found) == [("response.body", "/id", "schema.type")]
 
 
 # -- 3.0 / 3.1 keyword differences ----------------------------------------------------------------
@@ -581,9 +581,9 @@ def b31(tmp_path_factory: pytest.TempPathFactory) -> Validator:
 def test_30_boolean_exclusive_bounds(b30: Validator) -> None:
     assert b30.response("getB", body={"above": 0.001, "below": 0.999, "inclusive": 0}) == []
     found = b30.response("getB", body={"above": 0, "below": 1})
-    assert sorted((x.pointer, x.keyword) for x in found) == [
-        ("/above", "exclusiveMinimum"),
-        ("/below", "exclusiveMaximum"),
+    assert sorted((x.pointer, x.code) for x in found) == [
+        ("/above", "schema.exclusiveMinimum"),
+        ("/below", "schema.exclusiveMaximum"),
     ]
 
 
@@ -594,17 +594,17 @@ def test_30_ref_siblings_ignored(b30: Validator) -> None:
 def test_31_ref_siblings_applied(b31: Validator) -> None:
     assert b31.response("getB", body={"name": "abc"}) == []
     found = b31.response("getB", body={"name": "abcd"})
-    assert [(x.pointer, x.keyword) for x in found] == [("/name", "maxLength")]
+    assert [(x.pointer, x.code) for x in found] == [("/name", "schema.maxLength")]
     found = b31.response("getB", body={"name": 5})
-    assert [(x.pointer, x.keyword) for x in found] == [("/name", "type")]
+    assert [(x.pointer, x.code) for x in found] == [("/name", "schema.type")]
 
 
 def test_31_numeric_exclusive_minimum_and_type_array(b31: Validator) -> None:
     assert b31.response("getB", body={"above": 0.5, "maybe": None}) == []
     found = b31.response("getB", body={"above": 0, "maybe": 1})
-    assert sorted((x.pointer, x.keyword) for x in found) == [
-        ("/above", "exclusiveMinimum"),
-        ("/maybe", "type"),
+    assert sorted((x.pointer, x.code) for x in found) == [
+        ("/above", "schema.exclusiveMinimum"),
+        ("/maybe", "schema.type"),
     ]
 
 
@@ -622,9 +622,9 @@ def test_31_integer_bounds_beyond_64_bits(b31: Validator) -> None:
         b31.response("getB", content_type="application/json", body=f'{{"huge": {big - 1}}}') == []
     )
     found = b31.response("getB", content_type="application/json", body=f'{{"huge": {big + 1}}}')
-    assert [(x.pointer, x.keyword) for x in found] == [("/huge", "maximum")]
+    assert [(x.pointer, x.code) for x in found] == [("/huge", "schema.maximum")]
     found = b31.response("getB", body={"huge": -big - 1})
-    assert [(x.pointer, x.keyword) for x in found] == [("/huge", "minimum")]
+    assert [(x.pointer, x.code) for x in found] == [("/huge", "schema.minimum")]
 
 
 def test_yaml_date_scalar_stays_a_string(b30: Validator, b31: Validator) -> None:
@@ -634,8 +634,8 @@ def test_yaml_date_scalar_stays_a_string(b30: Validator, b31: Validator) -> None
     assert day == {"type": "string", "enum": ["2024-10-01"]}
     assert b30.response("getB", body={"day": "2024-10-01", "since": "2024-01-01"}) == []
     found = b30.response("getB", body={"day": "2024-10-02"})
-    assert [(x.pointer, x.keyword) for x in found] == [("/day", "enum")]
+    assert [(x.pointer, x.code) for x in found] == [("/day", "schema.enum")]
     assert b31.response("getB", body={"day": "2024-10-01"}) == []
-    assert [(x.pointer, x.keyword) for x in b31.response("getB", body={"day": "2024-10-02"})] == [
-        ("/day", "const")
+    assert [(x.pointer, x.code) for x in b31.response("getB", body={"day": "2024-10-02"})] == [
+        ("/day", "schema.const")
     ]

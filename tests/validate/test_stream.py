@@ -107,7 +107,8 @@ def test_chat_stream_without_done(v: Validator) -> None:
     assert len(found) == 1
     (only,) = found
     assert only.where == "stream"
-    assert only.keyword == "done"
+    assert only.code == "stream.done-missing"
+    assert only.keyword == ""
     assert only.event is None
     assert "[DONE]" in only.message
     assert only.operation == CHAT
@@ -116,7 +117,7 @@ def test_chat_stream_without_done(v: Validator) -> None:
 def test_chat_event_after_done(v: Validator) -> None:
     text = data_stream(chat_chunks()) + sse.encode(json.dumps(chunk(choice({"content": "late"}))))
     found = v.stream(CHAT, text)
-    assert [(x.where, x.keyword, x.event) for x in found] == [("stream.event", "done", 6)]
+    assert [(x.where, x.code, x.event) for x in found] == [("stream.event", "stream.after-done", 6)]
     assert "after [DONE]" in found[0].message
     assert "event 5" in found[0].message
 
@@ -130,7 +131,7 @@ def test_chat_wrong_type_deep_inside(v: Validator) -> None:
     assert bad.where == "stream.event"
     assert bad.event == 2
     assert bad.pointer == "/choices/0/delta/content"
-    assert bad.keyword in ("type", "anyOf")  # nullable string: either form names the type
+    assert bad.code in ("schema.type", "schema.anyOf")  # nullable string: either form names it
     assert bad.schema_path.startswith("#/components/schemas/ChatCompletionStreamResponseDelta")
     assert "42" in bad.message
 
@@ -139,8 +140,8 @@ def test_chat_bad_finish_reason_enum(v: Validator) -> None:
     chunks = chat_chunks()
     chunks[3] = chunk(choice({}, "exploded"))
     found = v.stream(CHAT, data_stream(chunks))
-    assert [(x.event, x.pointer, x.keyword) for x in found] == [
-        (3, "/choices/0/finish_reason", "enum")
+    assert [(x.event, x.pointer, x.code) for x in found] == [
+        (3, "/choices/0/finish_reason", "schema.enum")
     ]
     assert "exploded" in found[0].message
 
@@ -149,7 +150,7 @@ def test_chat_usage_chunk_missing_required_token_count(v: Validator) -> None:
     chunks = chat_chunks()
     chunks[4] = chunk(usage={"prompt_tokens": 9, "completion_tokens": 2})
     found = v.stream(CHAT, data_stream(chunks))
-    assert [(x.event, x.pointer, x.keyword) for x in found] == [(4, "/usage", "required")]
+    assert [(x.event, x.pointer, x.code) for x in found] == [(4, "/usage", "schema.required")]
     assert "total_tokens" in found[0].message
 
 
@@ -157,7 +158,7 @@ def test_chat_non_json_data(v: Validator) -> None:
     payloads: list[Any] = chat_chunks()
     payloads.insert(1, "{not json")
     found = v.stream(CHAT, data_stream(payloads))
-    assert [(x.where, x.keyword, x.event) for x in found] == [("stream.event", "json", 1)]
+    assert [(x.where, x.code, x.event) for x in found] == [("stream.event", "stream.json", 1)]
     assert "not JSON" in found[0].message
     assert "{not json" in found[0].message
 
@@ -166,9 +167,9 @@ def test_chat_missing_final_blank_line(v: Validator) -> None:
     text = data_stream(chat_chunks())
     assert text.endswith("data: [DONE]\n\n")
     found = v.stream(CHAT, text[:-1])  # "data: [DONE]\n" then EOF: never dispatched
-    keywords = sorted(x.keyword for x in found)
-    assert keywords == ["done", "framing"]
-    framing = next(x for x in found if x.keyword == "framing")
+    codes = sorted(x.code for x in found)
+    assert codes == ["stream.done-missing", "stream.framing"]
+    framing = next(x for x in found if x.code == "stream.framing")
     assert framing.where == "stream"
     assert framing.pointer == ""
     assert "line 11" in framing.message  # the [DONE] block is the 6th block, at line 11
@@ -177,15 +178,15 @@ def test_chat_missing_final_blank_line(v: Validator) -> None:
 
 def test_chat_empty_stream(v: Validator) -> None:
     found = v.stream(CHAT, "")
-    assert [(x.where, x.keyword) for x in found] == [("stream", "empty")]
+    assert [(x.where, x.code) for x in found] == [("stream", "stream.empty")]
 
 
 def test_chat_undeclared_property_is_warning_then_error_when_strict(v: Validator) -> None:
     chunks = chat_chunks()
     chunks[1]["choices"][0]["delta"]["sparkle"] = True
     found = v.stream(CHAT, data_stream(chunks))
-    assert [(x.event, x.pointer, x.keyword, x.severity) for x in found] == [
-        (1, "/choices/0/delta/sparkle", "undeclared", "warning")
+    assert [(x.event, x.pointer, x.code, x.severity) for x in found] == [
+        (1, "/choices/0/delta/sparkle", "undeclared.property", "warning")
     ]
     strict = Validator(v.spec, strict=True).stream(CHAT, data_stream(chunks))
     assert [(x.event, x.pointer, x.severity) for x in strict] == [
@@ -195,7 +196,7 @@ def test_chat_undeclared_property_is_warning_then_error_when_strict(v: Validator
 
 def test_operation_that_does_not_stream(v: Validator) -> None:
     found = v.stream("listModels", data_stream([{}]))
-    assert [(x.where, x.keyword) for x in found] == [("stream", "stream")]
+    assert [(x.where, x.code) for x in found] == [("stream", "stream.unsupported")]
     assert "listModels does not stream" in found[0].message
 
 
@@ -204,7 +205,7 @@ def test_response_with_event_stream_content_type_routes_to_stream(v: Validator) 
     good = data_stream(chat_chunks())
     assert v.response(CHAT, status=200, headers=headers, body=good) == []
     bad = v.response(CHAT, status=200, headers=headers, body=data_stream(chat_chunks(), done=False))
-    assert [(x.where, x.keyword) for x in bad] == [("stream", "done")]
+    assert [(x.where, x.code) for x in bad] == [("stream", "stream.done-missing")]
     chunks = chat_chunks()
     chunks[2] = chunk(choice({"content": 42}))
     deep = v.response(CHAT, status=200, headers=headers, body=data_stream(chunks).encode())
@@ -216,7 +217,7 @@ def test_response_with_event_stream_content_type_routes_to_stream(v: Validator) 
 def test_response_json_body_is_not_checked_as_stream(v: Validator) -> None:
     # the same operation answering JSON is checked against CreateChatCompletionResponse
     found = v.response(CHAT, status=200, headers={"content-type": "application/json"}, body=b"{}")
-    assert {x.keyword for x in found} == {"required"}
+    assert {x.code for x in found} == {"schema.required"}
     assert all(x.where == "response.body" for x in found)
 
 
@@ -355,7 +356,7 @@ def test_run_event_without_name(v: Validator) -> None:
     events: list[tuple[str | None, Any]] = list(run_events())
     events[3] = (None, events[3][1])
     found = v.stream(RUN, named_stream(events))
-    assert [(x.where, x.keyword, x.event) for x in found] == [("stream.event", "event", 3)]
+    assert [(x.where, x.code, x.event) for x in found] == [("stream.event", "stream.event-name", 3)]
     assert "no 'event:' name" in found[0].message
 
 
@@ -381,20 +382,20 @@ def _bad_delta() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("index", "event", "pointer", "keyword", "schema_path"),
+    ("index", "event", "pointer", "code", "schema_path"),
     [
         (
             2,
             ("thread.run.in_progress", run_object("sleeping")),
             "/data/status",
-            "enum",
+            "schema.enum",
             "#/components/schemas/RunObject/properties/status/enum",
         ),
         (
             4,
             ("thread.message.delta", _bad_delta()),
             "/data/delta/content/0",
-            "required",
+            "schema.required",
             "#/components/schemas/MessageDeltaContentTextObject/required",
         ),
     ],
@@ -405,7 +406,7 @@ def test_run_event_with_wrong_data_is_pinpointed(
     index: int,
     event: tuple[str, Any],
     pointer: str,
-    keyword: str,
+    code: str,
     schema_path: str,
 ) -> None:
     # AssistantStreamEvent is a oneOf of oneOfs with no discriminator: the error must still be
@@ -413,7 +414,7 @@ def test_run_event_with_wrong_data_is_pinpointed(
     events = run_events()
     events[index] = event
     found = v.stream(RUN, named_stream(events))
-    assert [(x.event, x.pointer, x.keyword) for x in found] == [(index, pointer, keyword)]
+    assert [(x.event, x.pointer, x.code) for x in found] == [(index, pointer, code)]
     assert found[0].schema_path == schema_path
 
 
@@ -535,8 +536,8 @@ def test_responses_event_name_differs_from_type(v: Validator) -> None:
         for i, e in enumerate(events)
     )
     found = v.stream(RESPONSES, text)
-    assert [(x.where, x.keyword, x.event, x.pointer) for x in found] == [
-        ("stream.event", "event", 3, "/type")
+    assert [(x.where, x.code, x.event, x.pointer) for x in found] == [
+        ("stream.event", "stream.event-name", 3, "/type")
     ]
     assert "'response.output_text.done'" in found[0].message
     assert "'response.output_text.delta'" in found[0].message
@@ -546,7 +547,7 @@ def test_responses_unknown_type_names_discriminator(v: Validator) -> None:
     events = responses_events()
     events[3] = {**text_delta("Hi"), "type": "response.output_text.exploded"}
     found = v.stream(RESPONSES, data_stream(events, done=False))
-    assert [(x.event, x.pointer, x.keyword) for x in found] == [(3, "/type", "discriminator")]
+    assert [(x.event, x.pointer, x.code) for x in found] == [(3, "/type", "schema.discriminator")]
     assert "response.output_text.exploded" in found[0].message
 
 
@@ -554,14 +555,14 @@ def test_responses_delta_wrong_type(v: Validator) -> None:
     events = responses_events()
     events[4] = {**text_delta("x"), "output_index": "0"}
     found = v.stream(RESPONSES, typed_stream(events))
-    assert [(x.event, x.pointer, x.keyword) for x in found] == [(4, "/output_index", "type")]
+    assert [(x.event, x.pointer, x.code) for x in found] == [(4, "/output_index", "schema.type")]
 
 
 def test_responses_completed_missing_field_deep_inside(v: Validator) -> None:
     events = responses_events()
     del events[-1]["response"]["output"][0]["content"][0]["annotations"]
     found = v.stream(RESPONSES, typed_stream(events))
-    assert [(x.event, x.pointer, x.keyword) for x in found] == [
-        (6, "/response/output/0/content/0", "required")
+    assert [(x.event, x.pointer, x.code) for x in found] == [
+        (6, "/response/output/0/content/0", "schema.required")
     ]
     assert "annotations" in found[0].message
