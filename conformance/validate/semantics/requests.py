@@ -20,6 +20,12 @@ _CHAT = ("createChatCompletion",)
 _TOOLS = ("createChatCompletion", "createResponse")
 
 
+def _body(x: Exchange) -> dict[str, Any]:
+    """The request body a request fixer changes (a dict: fixers run on generated requests)."""
+    assert isinstance(x.request, dict), "request fixers change a dict body"
+    return x.request
+
+
 def _functions(x: Exchange) -> Iterator[tuple[str, dict[str, Any]]]:
     """(param path, function definition) of each function tool sent (chat nests it under
     ``function``; Responses does not)."""
@@ -97,6 +103,28 @@ def strict_schema(x: Exchange) -> Iterator[Finding]:
             yield Finding(f"Invalid schema for {name}: {problem}", param=param)
 
 
+def _close(schema: Any) -> None:
+    """Close every object of a schema and require all its properties (in place)."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "object" or "properties" in schema:
+        schema["additionalProperties"] = False
+        schema["required"] = list(schema.get("properties") or {})
+        for sub in (schema.get("properties") or {}).values():
+            _close(sub)
+    _close(schema.get("items"))
+    for key in ("anyOf", "$defs", "definitions"):
+        subs = schema.get(key)
+        for sub in subs.values() if isinstance(subs, dict) else subs or []:
+            _close(sub)
+
+
+@strict_schema.fixer
+def _fix_strict_schema(x: Exchange) -> None:
+    for _, _, schema in _strict_schemas(x):
+        _close(schema)
+
+
 @rule(
     "rule.request.stream-options",
     operations=("createChatCompletion", "createCompletion"),
@@ -111,6 +139,11 @@ def stream_options(x: Exchange) -> Iterator[Finding]:
             "/stream_options",
             param="stream_options",
         )
+
+
+@stream_options.fixer
+def _fix_stream_options(x: Exchange) -> None:
+    _body(x).pop("stream_options", None)
 
 
 @rule("rule.request.tool-choice", operations=_TOOLS, side=REQUEST, api_code="invalid_value")
@@ -141,6 +174,22 @@ def tool_choice(x: Exchange) -> Iterator[Finding]:
         )
 
 
+@tool_choice.fixer
+def _fix_tool_choice(x: Exchange) -> None:
+    body = _body(x)
+    names = [fn.get("name") for _, fn in _functions(x) if isinstance(fn.get("name"), str)]
+    if not body.get("tools") or not names:
+        body.pop("tool_choice", None)
+        return
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
+        choice["function"]["name"] = names[0]
+    elif isinstance(choice, dict) and choice.get("type") == "function":
+        choice["name"] = names[0]
+    else:
+        body["tool_choice"] = "auto"
+
+
 @rule("rule.request.top-logprobs", operations=_CHAT, side=REQUEST, api_code="invalid_value")
 def top_logprobs(x: Exchange) -> Iterator[Finding]:
     """``top_logprobs`` only with ``logprobs: true``."""
@@ -150,6 +199,11 @@ def top_logprobs(x: Exchange) -> Iterator[Finding]:
             "/top_logprobs",
             param="top_logprobs",
         )
+
+
+@top_logprobs.fixer
+def _fix_top_logprobs(x: Exchange) -> None:
+    _body(x)["logprobs"] = True
 
 
 @rule(
@@ -168,3 +222,13 @@ def json_mode_word(x: Exchange) -> Iterator[Finding]:
             "/messages",
             param="messages",
         )
+
+
+@json_mode_word.fixer
+def _fix_json_mode_word(x: Exchange) -> None:
+    body = _body(x)
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        messages.append({"role": "user", "content": "Answer in JSON."})
+    else:
+        body.pop("response_format", None)

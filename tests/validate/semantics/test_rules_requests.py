@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from typing import Any
 
@@ -10,7 +11,7 @@ import traffic
 from support import SPECS
 
 from conformance.spec import load_spec
-from conformance.validate.semantics import REQUEST, Exchange, check
+from conformance.validate.semantics import REQUEST, Exchange, check, comply
 
 CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hi"}]}
 WEATHER = {
@@ -160,3 +161,29 @@ def test_on_real_traffic_request_rules_flag_exactly_the_requests_the_api_rejecte
             assert body["error"]["message"].split(":")[0] == v.message.split(":")[0]
     # two real requests sent strict schemas OpenAI refused; nothing the API accepted is flagged
     assert verdicts == {("rule.request.strict-schema", 400): 2}
+
+
+@pytest.mark.parametrize(("request_body", "expected"), BAD)
+def test_a_request_fixer_makes_the_request_one_the_api_accepts(
+    request_body: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    x = Exchange("createChatCompletion", copy.deepcopy(request_body))
+    assert comply(x, side=REQUEST) == []
+    assert found(dict(x.request or {})) == []
+
+
+def test_generated_requests_pass_the_request_rules() -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    from conformance.strategies import RequestCase, requests
+
+    spec = load_spec(SPECS / "openai-2.3.0.yaml")
+
+    @settings(
+        max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(requests(spec, "createChatCompletion", profile="default"))
+    def sent(case: RequestCase) -> None:
+        assert check(Exchange(case.operation, case.body), REQUEST) == []
+
+    sent()
