@@ -15,7 +15,7 @@ Every stream is checked by the validator before it is returned.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import hypothesis.strategies as st
@@ -24,12 +24,14 @@ from .. import sse
 from ..errors import InputError
 from ..spec import Operation, Spec
 from ..spec.refs import escape
+from ..validate.semantics import Exchange, comply
+from ..validate.semantics.chunks import chunks
 from .context import Context, context
 from .hints import MODELS, WORDS
 from .profiles import Profile
 from .responses import stream_events
 
-__all__ = ["chat_stream", "streams"]
+__all__ = ["chat_events", "chat_stream", "completion_events", "streams"]
 
 Events = tuple[sse.Event, ...]
 _TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=10, max_size=16)
@@ -43,69 +45,109 @@ def _component(ctx: Context, name: str) -> st.SearchStrategy[Any]:
     )
 
 
+_DONE = sse.Event(data="[DONE]")
+
+
 def _data(value: Any, event: str | None = None) -> sse.Event:
     return sse.Event(data=json.dumps(value), event=event)
+
+
+def chat_events(completion: Mapping[str, Any], *, include_usage: bool) -> Events:
+    """The stream OpenAI sends for a (non-streamed) chat completion: a role delta, content in
+    word pieces, tool-call deltas with their arguments in pieces, one finish chunk per choice,
+    the usage chunk when ``include_usage``, then ``data: [DONE]``. Deterministic; make the
+    completion obey the request first (``comply``), the stream then obeys it too.
+
+    >>> chat_events(completion, include_usage=True)[-1].data  # doctest: +SKIP
+    '[DONE]'
+    """
+    return (*[_data(c) for c in chunks(completion, include_usage=include_usage)], _DONE)
+
+
+def completion_events(completion: Mapping[str, Any], *, include_usage: bool) -> Events:
+    """The stream OpenAI sends for a legacy completion (``createCompletion``): its text in word
+    pieces, the finish on the last, the usage chunk when ``include_usage``, ``data: [DONE]``.
+
+    >>> completion_events(completion, include_usage=False)[-1].data  # doctest: +SKIP
+    '[DONE]'
+    """
+    legacy = {**completion, "object": "text_completion"}
+    return (*[_data(c) for c in chunks(legacy, include_usage=include_usage)], _DONE)
+
+
+_WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"location": {"type": "string"}},
+            "required": ["location"],
+        },
+    },
+}
 
 
 @st.composite
 def _chat(
     draw: st.DrawFn, n: int | None = None, usage: bool | None = None, tools: bool = True
 ) -> Events:
-    base = {
+    """A plain completion obeying a request with these knobs, streamed by ``chat_events``."""
+    n = draw(st.integers(1, 2)) if n is None else n
+    usage = draw(st.booleans()) if usage is None else usage
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(draw(_PIECES)).strip()}
+    finish = draw(st.sampled_from(["stop", "length"]))
+    if tools and draw(st.booleans()):  # a tool call, its arguments streamed in pieces
+        place = draw(st.sampled_from(["Paris", "Tokyo", "Lima"]))
+        call = {
+            "id": "call_" + draw(_TOKEN),
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": json.dumps({"location": place})},
+        }
+        message = {"role": "assistant", "content": None, "tool_calls": [call]}
+        finish = "tool_calls"
+    choice = {"index": 0, "message": {"refusal": None, **message}, "finish_reason": finish}
+    completion = {
         "id": "chatcmpl-" + draw(_TOKEN),
-        "object": "chat.completion.chunk",
+        "object": "chat.completion",
         "created": draw(st.integers(1_700_000_000, 1_760_000_000)),
         "model": draw(st.sampled_from(MODELS)),
         "system_fingerprint": "fp_" + draw(_TOKEN)[:10],
+        "choices": [{**choice, "logprobs": None}],
     }
-    usage_chunk = draw(st.booleans()) if usage is None else usage
-    if usage_chunk:
-        base["usage"] = None
-    n = draw(st.integers(1, 2)) if n is None else n
-    chunks: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"model": completion["model"], "messages": [], "n": n}
+    if finish == "length":
+        request["max_completion_tokens"] = draw(st.integers(16, 256))
+    if tools:
+        request["tools"] = [_WEATHER]
+    x = Exchange("createChatCompletion", request, body=completion)
+    comply(x)
+    return chat_events(x.body, include_usage=usage)
 
-    def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        return {
-            **base,
-            "choices": [
-                {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
-            ],
-        }
 
-    completion_tokens = 0
-    for index in range(n):
-        chunks.append(chunk(index, {"role": "assistant", "content": ""}))
-        if tools and draw(st.booleans()):  # a tool call, its arguments streamed in pieces
-            args = json.dumps({"location": draw(st.sampled_from(["Paris", "Tokyo", "Lima"]))})
-            cut = draw(st.integers(1, len(args) - 1))
-            call = {
-                "index": 0,
-                "id": "call_" + draw(_TOKEN),
-                "type": "function",
-                "function": {"name": "get_weather", "arguments": ""},
-            }
-            chunks.append(chunk(index, {"tool_calls": [call]}))
-            for piece in (args[:cut], args[cut:]):
-                chunks.append(
-                    chunk(index, {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
-                )
-            finish = "tool_calls"
-            completion_tokens += 2
+def _drawn_completion(
+    ctx: Context, op: Operation, events: Callable[..., Events]
+) -> st.SearchStrategy[Events]:
+    """A typical JSON answer of the operation, made to obey a plain request, then streamed."""
+    media = op.responses["200"].content.get("application/json") if "200" in op.responses else None
+    if media is None or media.schema is None:
+        return st.nothing()
+    body = ctx.response_schema(media.schema)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Events:
+        usage = draw(st.booleans())
+        completion = draw(body)
+        plain: dict[str, Any] = {"model": completion.get("model", MODELS[0])}
+        if op.operation_id == "createCompletion":
+            plain["prompt"] = "Say hi"
         else:
-            pieces = draw(_PIECES)
-            chunks += [chunk(index, {"content": piece}) for piece in pieces]
-            finish = draw(st.sampled_from(["stop", "length"]))
-            completion_tokens += len(pieces)
-        chunks.append(chunk(index, {}, finish))
-    if usage_chunk:
-        prompt = draw(st.integers(1, 500))
-        totals = {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt + completion_tokens,
-        }
-        chunks.append({**base, "choices": [], "usage": totals})
-    return (*[_data(c) for c in chunks], sse.Event(data="[DONE]"))
+            plain["messages"] = [{"role": "user", "content": "Say hi"}]
+        x = Exchange(op.operation_id, plain, body=completion)
+        comply(x)
+        return events(x.body, include_usage=usage)
+
+    return build()
 
 
 def _responses(ctx: Context, op: Operation) -> st.SearchStrategy[Events]:
@@ -281,7 +323,8 @@ def streams(
 
     def build() -> st.SearchStrategy[Events]:
         lifecycles: dict[str, Callable[[], st.SearchStrategy[Events]]] = {
-            "createChatCompletion": lambda: _chat(),
+            "createChatCompletion": lambda: _drawn_completion(ctx, op, chat_events),
+            "createCompletion": lambda: _drawn_completion(ctx, op, completion_events),
             "createResponse": lambda: _responses(ctx, op),
             "createRun": lambda: _run(ctx, with_thread=False),
             "submitToolOuputsToRun": lambda: _run(ctx, with_thread=False),

@@ -14,7 +14,6 @@ formats as annotations (JSON Schema's default), so both engines read responses a
 
 from __future__ import annotations
 
-import copy
 import weakref
 from typing import Any
 
@@ -22,6 +21,7 @@ import jsonschema_rs
 
 from ..schema import DISCRIMINATOR, SchemaSet
 from ..spec.refs import escape, pointer_get, split_location
+from .undeclared import undeclared
 from .violation import ERROR, WARNING, Violation
 
 __all__ = ["Engine", "engine_for"]
@@ -166,17 +166,13 @@ class Engine:
             Violation(severity=ERROR, pointer=prefix + pointer, **made, **fields)  # type: ignore[arg-type]
             for pointer, fields in self._errors(ref, instance, "", 0)
         ]
-        failing = [v.pointer for v in out]
         for base, name, keyword_location in self._undeclared(ref, instance, prefix):
-            # annotations of failing branches are dropped: undeclared is unreliable there
-            if any(f == base or f.startswith(base + "/") for f in failing):
-                continue
             out.append(
                 Violation(
                     message=f"property {name!r} is not declared by the schema",
                     pointer=f"{base}/{escape(str(name))}",
                     schema_path=self.schemas.spec_location(keyword_location),
-                    keyword="undeclared",
+                    code="undeclared.property",
                     severity=ERROR if strict else WARNING,
                     **made,  # type: ignore[arg-type]
                 )
@@ -186,36 +182,15 @@ class Engine:
     def _undeclared(self, ref: str, instance: Any, prefix: str) -> list[tuple[str, str, str]]:
         """(object pointer, property, schema location) of each property no schema declares.
 
-        An undeclared property deep inside an ``allOf`` makes that ``allOf`` fail in the strict
-        schema, which drops its annotations, so every property of the enclosing object looks
-        undeclared too. Only the deepest reports are trusted: those properties are removed from
-        a copy and the copy checked again, level by level.
+        Found by walking the lenient schema (:mod:`.undeclared`), not from the strict schema's
+        ``unevaluatedProperties`` errors: a property undeclared inside a ``oneOf``/``anyOf``
+        branch fails that branch there, which drops its annotations and so makes every property
+        of the enclosing object look undeclared, while the real one is never named.
         """
-        strict = self.compiled(ref, True)
-        work, copied = instance, False
-        found: list[tuple[str, str, str]] = []
-        for _ in range(64):
-            errors = [e for e in strict.iter_errors(work) if e.kind.name == "unevaluatedProperties"]
-            if not errors:
-                break
-            if not copied:  # the caller's instance is never modified; copy only when needed
-                work, copied = copy.deepcopy(work), True
-            paths = [list(e.instance_path) for e in errors]
-            removed = 0
-            for error, path in zip(errors, paths, strict=True):
-                if any(len(q) > len(path) and q[: len(path)] == path for q in paths):
-                    continue  # something inside this object failed too: check it again later
-                target = work
-                for step in path:
-                    target = target[step]
-                location = (error.absolute_keyword_location or ref).rsplit("/unevaluated", 1)[0]
-                for name in error.kind.unexpected:
-                    found.append((prefix + _pointer(path), str(name), location))
-                    target.pop(name, None)
-                    removed += 1
-            if not removed:
-                break
-        return found
+        return undeclared(self.schemas, self._fits, ref, instance, prefix)
+
+    def _fits(self, ref: str, instance: Any) -> bool:
+        return bool(self.compiled(ref).is_valid(instance))
 
     # -- error refinement ---------------------------------------------------------------------
 

@@ -61,9 +61,10 @@ def check(x: Exchange, side: str | None = None) -> list[Violation]:
     return out
 
 
-def comply(x: Exchange, *, rounds: int = 3) -> list[Violation]:
+def comply(x: Exchange, *, side: str = ANSWER, rounds: int = 3) -> list[Violation]:
     """Fix the answer in place until every rule with a fixer holds; what still fails is returned
-    (rules without a fixer, or fixes that undo each other within ``rounds``).
+    (rules without a fixer, or fixes that undo each other within ``rounds``). With
+    ``side="request"``, fix the request (a dict) so the API would accept it instead.
 
     >>> x = Exchange("createEmbedding", None, body={"usage": {"prompt_tokens": 3, "total_tokens": 9}})
     >>> comply(x), x.body["usage"]["total_tokens"]
@@ -74,7 +75,7 @@ def comply(x: Exchange, *, rounds: int = 3) -> list[Violation]:
         for r in rules_for(x.operation):
             if (
                 r.fix is not None
-                and r.side == ANSWER
+                and r.side == side
                 and r.applies(x)
                 and next(iter(r.check(x)), None) is not None
             ):
@@ -83,4 +84,4 @@ def comply(x: Exchange, *, rounds: int = 3) -> list[Violation]:
                 fixed = True
         if not fixed:
             break
-    return check(x, ANSWER)
+    return check(x, side)
