@@ -16,7 +16,7 @@ from conformance.validate.semantics.chunks import assemble, chunks, pieces
 MINE = ("rule.chat.", "rule.completion.", "rule.stream.")
 CHAT, LEGACY = "createChatCompletion", "createCompletion"
 PLAIN: dict[str, Any] = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hi"}]}
-WEATHER = {
+WEATHER: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -29,7 +29,7 @@ WEATHER = {
         },
     },
 }
-CALL = {
+CALL: dict[str, Any] = {
     "id": "call_1",
     "type": "function",
     "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
@@ -264,7 +264,7 @@ JSON_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str, Any]] = [
                     "name": "w",
                     "strict": True,
                     "schema": WEATHER["function"]["parameters"],
-                },  # type: ignore[index]
+                },
             },
         },
         chat(content='{"city": "Rome"}'),
@@ -451,7 +451,7 @@ def test_compliant_answers_are_left_alone() -> None:
 
 
 def test_a_bad_user_schema_does_not_break_the_rules() -> None:
-    broken = {**WEATHER, "function": {**WEATHER["function"], "parameters": {"type": "nonsense"}}}  # type: ignore[dict-item]
+    broken = {**WEATHER, "function": {**WEATHER["function"], "parameters": {"type": "nonsense"}}}
     request = {
         **PLAIN,
         "tools": [broken],
@@ -560,4 +560,13 @@ def test_chunks_and_assemble_are_inverse() -> None:
     text = legacy("Once upon a time")
     done, _ = assemble(LEGACY, enumerate(chunks(text, include_usage=False)))
     assert done["choices"] == text["choices"]
-    assert pieces("a  b") == ["a", "  b"] and json.loads(CALL["function"]["arguments"])  # type: ignore[index]
+    assert pieces("a  b") == ["a", "  b"] and json.loads(CALL["function"]["arguments"])
+
+
+def test_chunks_doctests() -> None:
+    import doctest
+
+    from conformance.validate.semantics import chunks as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
