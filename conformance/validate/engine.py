@@ -22,7 +22,7 @@ import jsonschema_rs
 from ..schema import DISCRIMINATOR, SchemaSet
 from ..spec.refs import escape, pointer_get, split_location
 from .undeclared import undeclared
-from .violation import ERROR, WARNING, Violation
+from .violation import ERROR, WARNING, Violation, param_path
 
 __all__ = ["Engine", "engine_for"]
 
@@ -209,16 +209,15 @@ class Engine:
                     found += refined
                     continue
                 message = _union_summary(keyword, error)
-            found.append(
-                (
-                    pointer,
-                    {
-                        "message": _short(message),
-                        "keyword": keyword,
-                        "schema_path": self.schemas.spec_location(location),
-                    },
-                )
-            )
+            fields: dict[str, Any] = {
+                "message": _short(message),
+                "keyword": keyword,
+                "schema_path": self.schemas.spec_location(location),
+            }
+            if keyword == "required":  # the missing property, named without parsing the message
+                fields["param"] = param_path(pointer, str(error.kind.property))
+                fields["expected"] = str(error.kind.property)
+            found.append((pointer, fields))
         return found
 
     def _refine_branches(

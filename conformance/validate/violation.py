@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..spec.refs import unescape
 from .codes import code_for_keyword
 
-__all__ = ["ERROR", "WARNING", "Violation"]
+__all__ = ["ERROR", "WARNING", "Violation", "param_path"]
 
 ERROR = "error"
 WARNING = "warning"
@@ -85,3 +86,15 @@ class Violation:
         """
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def param_path(pointer: str, *more: str) -> str | None:
+    """The OpenAI-style ``param`` of a JSON pointer (then ``more`` names): ``messages[0].role``.
+
+    >>> param_path("/messages/0", "role")
+    'messages[0].role'
+    """
+    out = ""
+    for token in [unescape(t) for t in pointer.split("/")[1:]] + list(more):
+        out += f"[{token}]" if token.isdigit() else (f".{token}" if out else token)
+    return out or None

@@ -182,7 +182,7 @@ def test_invalid_request_is_rejected_and_logged(client: openai.OpenAI, mock: Moc
     messages: Any = [{"role": "nope", "content": "x"}]
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="gpt-4o", messages=messages)
-    assert raised.value.param == "messages[0]"
+    assert raised.value.param == "messages[0].role"  # OpenAI names the tag
     record = mock.records[-1]
     assert (record.method, record.path, record.status, record.valid) == (
         "POST",
