@@ -13,8 +13,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from .apierror import error_response
 from .faults import Fault, apply_faults, parse_faults
 from .log import Record, RequestLog
 from .message import MockRequest, MockResponse
+from .overrides import Handler, Override, check_body, describe, merge
 from .pool import Pool
 from .rejection import rejection
 from .resources import Resources
@@ -43,22 +43,6 @@ KNOBS = {
     "x-conformance-faults": "apply these faults (NAME[=VALUE][:RATE],...)",
 }
 _MAX_BODY = 64 * 1024 * 1024
-Handler = Callable[[MockRequest], Any]
-
-
-@dataclass(frozen=True)
-class Override:
-    """A fixed answer for one operation: a body, a status, headers, latency, or a callable.
-
-    ``handler(request)`` may return a ``MockResponse``, or a JSON body to send with ``status``.
-    """
-
-    operation: str
-    body: Any = None
-    status: int | None = None
-    headers: Mapping[str, str] | None = None
-    latency: float = 0.0
-    handler: Handler | None = None
 
 
 class Mock:
@@ -119,10 +103,20 @@ class Mock:
     ) -> Override:
         """Answer ``operation`` (operationId or ``"METHOD /path"``) as told from now on.
 
+        ``headers``/``latency``/``status`` alone change the generated answer; a complete
+        ``body`` is served as given; a partial one is merged into the generated answer (lists
+        item by item). A body that cannot be the answer (an undeclared key, a wrong type)
+        raises :class:`~conformance.mock.overrides.OverrideError` now; ``handler`` is the escape
+        hatch (see :mod:`conformance.mock.overrides`).
+
         >>> mock.override("listModels", body={"object": "list", "data": []})  # doctest: +SKIP
+        >>> mock.override("createChatCompletion", body={"choices": [{"message": {"content": "hi"}}]})  # doctest: +SKIP
         """
         op = self.spec.operation(operation)
-        rule = Override(op.operation_id, body, status, headers, latency, handler)
+        complete = True
+        if body is not None and handler is None:
+            complete = check_body(self.validator, op, body, status)
+        rule = Override(op.operation_id, body, status, headers, latency, handler, complete)
         self.overrides[op.operation_id] = rule
         return rule
 
@@ -341,28 +335,40 @@ class Mock:
         )
 
     def _overridden(self, rule: Override, call: Call) -> MockResponse:
+        body = rule.body
         if rule.handler is not None:
             result = rule.handler(call.request)
             if isinstance(result, MockResponse):
                 return result.with_(delay=result.delay + rule.latency)
             body = result
-        else:
-            body = rule.body
-        status = rule.status or 200
-        if body is None and rule.status is not None:
-            answer = self._generated(call, [], status=status)
+        extra = dict(rule.headers or {})
+        if body is None or (rule.handler is None and not rule.complete):
+            answer = self._generated(call, [], status=rule.status)
+            if body is not None and answer.status < 300:
+                answer = self._merged(rule, call.op, answer)
             return answer.with_(
-                headers={**answer.headers, **(rule.headers or {})},
-                delay=answer.delay + rule.latency,
+                headers={**answer.headers, **extra}, delay=answer.delay + rule.latency
             )
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
         ctype = "application/octet-stream" if isinstance(body, bytes) else "application/json"
         return MockResponse(
-            status,
-            {"content-type": ctype, **(rule.headers or {})},
-            (content,),
-            delay=rule.latency,
+            rule.status or 200, {"content-type": ctype, **extra}, (content,), delay=rule.latency
         )
+
+    def _merged(self, rule: Override, op: Operation, answer: MockResponse) -> MockResponse:
+        """A partial override body laid over a generated JSON answer, the merge checked."""
+        if answer.stream or media_kind(answer.content_type.split(";")[0].strip()) != "json":
+            problem = "a partial body cannot be merged into a streamed or non-JSON answer"
+            return error_response(
+                500, f"override of {op.operation_id}: {problem}; give a complete body or a handler"
+            )
+        merged = merge(json.loads(answer.body), rule.body)
+        wrong = [
+            v for v in self.validator.response(op, status=answer.status, body=merged) if v.is_error
+        ]
+        if wrong:
+            return error_response(500, describe(op, wrong, "merged body"))
+        return answer.with_(chunks=(json.dumps(merged).encode(),))
 
     def _generated(self, call: Call, notes: list[str], status: int | None = None) -> MockResponse:
         knob = call.request.headers.get("x-conformance-status")
