@@ -1,6 +1,10 @@
-"""Argument parsing and the ``spec check``, ``spec examples``, ``validate`` and ``mock`` commands.
+"""Argument parsing and the ``spec check``, ``spec examples``, ``validate``, ``codes`` and
+``mock`` commands.
 
-Exit codes: 0 all good, 1 violations found, 2 bad input (one line on stderr, no traceback).
+Exit codes: 0 all good, 1 violations found (or, for ``spec examples``, an invalid or unparseable
+example), 2 bad input (one line on stderr, no traceback).
+
+Usage: ``conformance validate SPEC -o createChatCompletion --request req.json --response res.json``
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import ConformanceError, InputError
 from .messages import Message, parse_message
@@ -22,10 +26,12 @@ __all__ = ["main", "run"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="conformance",
         description="Make an OpenAPI spec executable: validate requests, responses and SSE streams.",
+        epilog="exit codes: 0 all good, 1 violations found, 2 bad input",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     spec = commands.add_parser("spec", help="inspect a spec").add_subparsers(
@@ -34,18 +40,32 @@ def _parser() -> argparse.ArgumentParser:
     check = spec.add_parser(
         "check", help="load, index and compile every validator; list errata applied"
     )
-    examples = spec.add_parser("examples", help="validate every example the spec carries")
+    examples = spec.add_parser(
+        "examples",
+        help="validate every example the spec carries",
+        description="Validate every example the spec carries. Exits 1 when any example is "
+        "invalid or unparseable, 0 when all are valid (skipped ones aside): usable as a CI gate.",
+    )
     examples.add_argument("--all", action="store_true", help="list valid examples too")
     examples.add_argument("--no-schemas", action="store_true", help="only operation examples")
 
     validate = commands.add_parser(
-        "validate", help="validate a request, response or stream against an operation"
+        "validate",
+        help="validate a request, response or stream (or a request with its answer)",
+        description="Validate a request, a response or a stream against an operation. Give "
+        "--request with --response or --stream to check the exchange: both against the spec, "
+        "then the OpenAI semantic rules over the pair (n choices, tool calls, usage…).",
     )
-    validate.add_argument("--operation", "-o", required=True, help="operationId or 'METHOD /path'")
-    what = validate.add_mutually_exclusive_group(required=True)
-    what.add_argument(
+    validate.add_argument(
+        "--operation",
+        "-o",
+        default=None,
+        help="operationId or 'METHOD /path' (default: routed by a raw request's request line)",
+    )
+    validate.add_argument(
         "--request", metavar="FILE", help="raw HTTP request, or a JSON body ('-' = stdin)"
     )
+    what = validate.add_mutually_exclusive_group()
     what.add_argument(
         "--response", metavar="FILE", help="raw HTTP response, or a JSON body ('-' = stdin)"
     )
@@ -58,10 +78,19 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="undeclared properties are errors, not warnings"
     )
 
+    codes = commands.add_parser(
+        "codes",
+        help="the verdict codes table, or what the given codes mean",
+        description="Print the table of verdict codes (Violation.code), or the meaning of each "
+        "code given; an unknown code is an error (exit 2).",
+    )
+    codes.add_argument("code", nargs="*", metavar="CODE", help="e.g. schema.required")
+    codes.add_argument("--json", action="store_true", help="machine-readable output")
+
     mock = commands.add_parser(
         "mock", help="serve a mock of the API over HTTP until interrupted (SIGINT/SIGTERM)"
     )
-    mock.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    mock.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     mock.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     mock.add_argument(
         "--profile", default="typical", help="generation profile: typical, default or edge"
@@ -80,7 +109,11 @@ def _parser() -> argparse.ArgumentParser:
         "--base-path", default=None, metavar="PATH", help="serve under PATH (default: the spec's)"
     )
     mock.add_argument(
-        "--log-level", default="warning", help="uvicorn's log level (default warning)"
+        "--log-level",
+        default="warning",
+        type=str.lower,
+        choices=_LOG_LEVELS,
+        help="uvicorn's log level (default warning)",
     )
 
     for sub in (check, examples, validate, mock):
@@ -93,8 +126,46 @@ def _parser() -> argparse.ArgumentParser:
             metavar="IDS",
             help="comma-separated errata to apply (default: all); 'none' for none",
         )
-        sub.add_argument("--json", action="store_true", help="machine-readable output")
+        sub.add_argument(
+            "--json",
+            action="store_true",
+            help="machine-readable output"
+            + ("; mock: the start-up line as one JSON object" if sub is mock else ""),
+        )
     return parser
+
+
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def _version() -> str:
+    """The installed distribution's version (the package's own when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("openai-conformance")
+    except PackageNotFoundError:
+        from .. import __version__
+
+        return __version__
+
+
+def _port(text: str) -> int:
+    """A TCP port: 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0 = any free one)")
+    return port
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line, as every other bad input (exit 2), pointing at ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -155,18 +226,20 @@ def _spec_check(args: argparse.Namespace) -> int:
 
 
 def _spec_examples(args: argparse.Namespace) -> int:
+    """Exit 1 when any example is invalid or unparseable (a CI gate), else 0."""
     from ..validate import Validator
-    from ..validate.examples import check_examples
+    from ..validate.examples import INVALID, UNPARSEABLE, check_examples
 
     spec = _load(args)
     results = check_examples(Validator(spec), schemas=not args.no_schemas)
+    failed = 1 if any(r.status in (INVALID, UNPARSEABLE) for r in results) else 0
     if args.json:
         print(
             json.dumps(
                 [{k: v for k, v in vars(r).items() if k != "violations"} for r in results], indent=2
             )
         )
-        return 0
+        return failed
     shown = [r for r in results if args.all or r.status != "valid"]
     if shown:
         width = min(40, max(len(r.subject) for r in shown))
@@ -183,7 +256,7 @@ def _spec_examples(args: argparse.Namespace) -> int:
                 f"{label}: {counts['valid']}/{len(group)} valid, {counts['invalid']} invalid, "
                 f"{counts['unparseable']} unparseable, {counts['skipped']} skipped"
             )
-    return 0
+    return failed
 
 
 def _read(name: str) -> bytes:
@@ -206,31 +279,58 @@ def _content_type(args: argparse.Namespace, message: Message) -> str | None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """One message against its operation, or a request and its answer together (the exchange:
+    ``Validator.exchange``, schema and semantic rules)."""
     from ..validate import Validator
 
+    if args.request is None and args.response is None and args.stream is None:
+        raise InputError("give --request, --response or --stream (or --request with one of them)")
+    request = (
+        parse_message(_read(args.request), args.request, response=False)
+        if args.request is not None
+        else None
+    )
+    if args.operation is None and (request is None or request.method is None):
+        raise InputError(
+            "give --operation (-o), or a raw HTTP request whose request line names the operation"
+        )
     spec = _load(args)
     validator = Validator(spec, strict=args.strict)
-    op = validator.operation(args.operation)
-    if args.stream is not None:
-        violations = validator.stream(op, _read(args.stream), status=args.status or 200)
-    elif args.request is not None:
-        message = parse_message(_read(args.request), args.request, response=False)
-        violations = validator.request(
-            op,
-            path=message.target,
-            headers=message.headers,
-            body=message.body,
-            content_type=_content_type(args, message),
-        )
+    op = validator.operation(args.operation) if args.operation is not None else None
+    answer = _answer(args)
+    if request is not None:
+        headers = dict(request.headers)
+        # --content-type is the answer's when there is one; a bare request body is JSON
+        ctype = _content_type(args if answer is None else _NO_OVERRIDE, request)
+        if ctype is not None:
+            headers["content-type"] = ctype
+        method = request.method if op is None else None
+        if answer is None:
+            violations = validator.request(
+                op, method=method, path=request.target, headers=headers, body=request.body
+            )
+        else:
+            status, response_headers, body = answer
+            violations = validator.exchange(
+                op,
+                method=method,
+                path=request.target,
+                headers=headers,
+                body=request.body,
+                status=status,
+                response_headers=response_headers,
+                response=body,
+            )
+        if op is None and method is not None and request.target is not None:
+            routed = spec.match(method, request.target.split("?", 1)[0])
+            op = routed[0] if routed is not None else None
     else:
-        message = parse_message(_read(args.response), args.response, response=True)
-        violations = validator.response(
-            op,
-            status=args.status or message.status or 200,
-            headers=message.headers,
-            body=message.body,
-            content_type=_content_type(args, message),
-        )
+        assert op is not None and answer is not None
+        status, response_headers, body = answer
+        if args.stream is not None:
+            violations = validator.stream(op, body, status=status)
+        else:
+            violations = validator.response(op, status=status, headers=response_headers, body=body)
     errors = [v for v in violations if v.is_error]
     if args.json:
         print(json.dumps([v.to_dict() for v in violations], indent=2))
@@ -238,14 +338,58 @@ def _validate(args: argparse.Namespace) -> int:
         for violation in violations:
             print(violation)
         warnings = len(violations) - len(errors)
-        print(f"{op.operation_id}: {len(errors)} violation(s), {warnings} warning(s)")
+        subject = op.operation_id if op is not None else "no operation"
+        print(f"{subject}: {len(errors)} violation(s), {warnings} warning(s)")
     return 1 if errors else 0
 
 
+_NO_OVERRIDE = argparse.Namespace(content_type=None)
+
+
+def _answer(args: argparse.Namespace) -> tuple[int, dict[str, str], bytes] | None:
+    """The --response or --stream file as (status, headers, body); None when neither is given."""
+    if args.stream is not None:
+        return args.status or 200, {"content-type": "text/event-stream"}, _read(args.stream)
+    if args.response is None:
+        return None
+    message = parse_message(_read(args.response), args.response, response=True)
+    headers = dict(message.headers)
+    ctype = _content_type(args, message)
+    if ctype is not None:
+        headers["content-type"] = ctype
+    return args.status or message.status or 200, headers, message.body
+
+
+def _codes(args: argparse.Namespace) -> int:
+    """The codes table (Markdown), or the given codes' meanings; an unknown code is exit 2."""
+    from ..validate.codes import CODES, table
+
+    unknown = [c for c in args.code if c not in CODES]
+    if unknown:
+        raise InputError(
+            f"unknown code{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+            "(conformance codes lists them all)"
+        )
+    chosen = {c: CODES[c] for c in args.code} if args.code else dict(CODES)
+    if args.json:
+        print(json.dumps(chosen, indent=2))
+    elif args.code:
+        width = max(map(len, chosen))
+        for code, meaning in chosen.items():
+            print(f"{code:<{width}}  {meaning}")
+    else:
+        print(table())
+    return 0
+
+
 def _mock(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM. Bad options (base path, log file, port, log level) are
+    refused before the spec is even loaded: one line, exit 2."""
     from ..mock import Mock
     from ..mock.server import bind, serve
 
+    base_path = _base_path(args.base_path)
+    log = _log_file(args.log)
     seed: int | str = int(args.seed) if args.seed.lstrip("-").isdigit() else args.seed
     mock = Mock(
         _load(args),
@@ -255,21 +399,73 @@ def _mock(args: argparse.Namespace) -> int:
         faults=args.faults,
         strict=args.strict,
         auth=not args.no_auth,
-        base_path=args.base_path,
-        log=args.log,
+        base_path=base_path,
+        log=log,
     )
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     host = f"[{host}]" if ":" in host else host
     spec = mock.spec
-    print(
-        f"mocking {spec.title} {spec.api_version} ({len(spec.operations)} operations) "
-        f"at http://{host}:{port}{mock.base_path}",
-        file=sys.stderr,
-        flush=True,
-    )
+    url = f"http://{host}:{port}"
+    if args.json:
+        info = {
+            "url": url,
+            "base_url": url + mock.base_path,
+            "host": args.host,
+            "port": port,
+            "spec": args.spec,
+            "title": spec.title,
+            "version": spec.api_version,
+            "operations": len(spec.operations),
+            "errata": [e.id for e in spec.errata],
+            "profile": mock.profile,
+            "seed": mock.seed,
+            "faults": args.faults,
+            "strict": args.strict,
+            "state": not args.no_state,
+            "auth": mock.auth,
+            "log": str(log) if log is not None else None,
+            "log_level": args.log_level,
+        }
+        print(json.dumps(info), flush=True)
+    else:
+        print(
+            f"mocking {spec.title} {spec.api_version} ({len(spec.operations)} operations) "
+            f"at {url}{mock.base_path}",
+            file=sys.stderr,
+            flush=True,
+        )
     serve(mock, sock=sock, log_level=args.log_level)
     return 0
+
+
+def _base_path(given: str | None) -> str | None:
+    """``--base-path`` as the mock routes it: one leading slash, none trailing (``v1`` and
+    ``/v1/`` are ``/v1``; ``/`` is the root); a URL, query or fragment is refused."""
+    if given is None:
+        return None
+    text = given.strip()
+    if "://" in text or any(c in text for c in "?# \t"):
+        raise InputError(f"--base-path {given!r}: give a path such as /v1, not a URL or query")
+    return "/" + text.strip("/") if text.strip("/") else ""
+
+
+def _log_file(given: str | None) -> Path | None:
+    """``--log`` checked at start-up: a file that can be appended to (its folder is made)."""
+    if given is None:
+        return None
+    path = Path(given)
+    if path.is_dir():
+        raise InputError(
+            f"--log {given}: is a directory (give a file, e.g. {given}/requests.jsonl)"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise InputError(f"--log {given}: cannot write: {exc.strerror or exc}") from None
+    return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -283,6 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _spec_check(args) if args.spec_command == "check" else _spec_examples(args)
         if args.command == "mock":
             return _mock(args)
+        if args.command == "codes":
+            return _codes(args)
         return _validate(args)
     except ConformanceError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -104,3 +107,84 @@ def test_port_in_use_is_one_line_and_exit_2() -> None:
     assert result.stderr.strip().splitlines() == [
         f"conformance: error: cannot listen on 127.0.0.1:{port}: address already in use"
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--port", "99999"), "'99999' is not a port"),
+        (("--port", "-1"), "'-1' is not a port"),
+        (("--log-level", "bogus"), "invalid choice: 'bogus'"),
+        (("--base-path", "http://example.com/v1"), "--base-path"),
+    ],
+)
+def test_bad_options_are_refused_at_start_up(args: tuple[str, ...], says: str) -> None:
+    result = run(str(V230), *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert says in lines[0]
+
+
+def test_an_unusable_log_file_is_refused_at_start_up(tmp_path: Path) -> None:
+    folder = run(str(V230), "--log", str(tmp_path))
+    assert folder.returncode == 2
+    assert folder.stderr.strip().splitlines() == [
+        f"conformance: error: --log {tmp_path}: is a directory "
+        f"(give a file, e.g. {tmp_path}/requests.jsonl)"
+    ]
+    (tmp_path / "file").write_text("")
+    under_a_file = run(str(V230), "--log", str(tmp_path / "file" / "log.jsonl"))
+    assert under_a_file.returncode == 2
+    lines = under_a_file.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write" in lines[0] and "Traceback" not in lines[0]
+
+
+def start(*args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """A mock process started with --json, and the JSON line it announced itself with."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "mock", str(V230), "--port", "0", "--json", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line, f"mock exited early with {proc.wait(timeout=30)}: {proc.communicate()[1]}"
+    info: dict[str, Any] = json.loads(line)
+    return proc, info
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+
+
+def test_json_announces_the_address_spec_and_options_in_one_line(tmp_path: Path) -> None:
+    log = tmp_path / "requests.jsonl"
+    proc, info = start("--seed", "3", "--profile", "edge", "--log", str(log), "--no-auth")
+    try:
+        port = info["port"]
+        assert port > 0
+        assert info["url"] == f"http://127.0.0.1:{port}"
+        assert info["base_url"] == f"http://127.0.0.1:{port}/v1"
+        assert (info["spec"], info["title"], info["version"]) == (str(V230), "OpenAI API", "2.3.0")
+        assert (info["operations"], info["profile"], info["seed"]) == (126, "edge", 3)
+        assert (info["auth"], info["log"]) == (False, str(log))
+        assert httpx.get(info["base_url"] + "/models", timeout=30).status_code == 200
+    finally:
+        stop(proc)
+
+
+@pytest.mark.parametrize("given", ["nope", "/nope/", "nope/"])
+def test_a_base_path_without_a_slash_is_normalised(given: str) -> None:
+    proc, info = start("--base-path", given)
+    try:
+        assert info["base_url"] == f"{info['url']}/nope"
+        models = httpx.get(
+            info["base_url"] + "/models", headers={"authorization": "Bearer sk-test"}, timeout=30
+        )
+        assert models.status_code == 200
+    finally:
+        stop(proc)
