@@ -1,4 +1,5 @@
-"""The pytest plugin, run with pytester: the openai_mock fixture, its marker, its options."""
+"""The pytest plugin, run with pytester: the conformance_mock fixture (and its openai_mock alias),
+its marker, its options, the environment it sets, what fails a test."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 
 import httpcore2  # noqa: F401
 import openai  # noqa: F401
@@ -74,9 +76,10 @@ def test_invalid_request_fails_the_test_and_names_the_violation(project: pytest.
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*openai_mock: 1 request(s) broke the spec:*",
+            "*openai_mock: 1 request(s) broke the spec or an OpenAI rule:*",
             "*POST /v1/chat/completions (createChatCompletion) -> 400*",
             "*createChatCompletion request.body /messages/0: object with role 'nope'*",
+            "*@pytest.mark.openai_mock(allow_invalid=True)*",
         ]
     )
 
@@ -225,6 +228,157 @@ def test_cli_flag_and_relative_ini_path(pytester: pytest.Pytester) -> None:
         "def test_spec(conformance_spec):\n    assert conformance_spec.operation('listModels')\n"
     )
     pytester.runpytest("sub").assert_outcomes(passed=1)
+
+
+def test_conformance_mock_and_conformance_marker_are_the_primary_names(
+    project: pytest.Pytester,
+) -> None:
+    write(
+        project,
+        """
+        @pytest.mark.conformance(seed=5, profile="edge")
+        def test_primary(conformance_mock):
+            assert (conformance_mock.seed, conformance_mock.profile) == (5, "edge")
+
+        @pytest.mark.openai_mock(seed=6)
+        def test_alias(openai_mock, conformance_mock):
+            assert openai_mock is conformance_mock and openai_mock.seed == 6
+
+        def test_bad(conformance_mock):
+            with pytest.raises(openai.BadRequestError):
+                client().chat.completions.create(model="gpt-4o", messages=[{"role": "nope", "content": "x"}])
+        """,
+    )
+    result = project.runpytest("--strict-markers")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*conformance_mock: 1 request(s) broke the spec or an OpenAI rule:*",
+            "*@pytest.mark.conformance(allow_invalid=True)*",
+        ]
+    )
+
+
+OTHER_PLUGIN = {
+    "attribute": """
+        import pytest
+
+        @pytest.fixture
+        def openai_mock():
+            return "theirs"
+        """,
+    "named": """
+        import pytest
+
+        @pytest.fixture(name="openai_mock")
+        def _their_fixture():
+            return "theirs"
+        """,
+}
+
+
+@pytest.mark.parametrize("how", sorted(OTHER_PLUGIN))
+def test_openai_mock_is_left_to_another_plugin_that_defines_it(
+    project: pytest.Pytester, how: str
+) -> None:
+    # as the openai-responses plugin does: its openai_mock fixture must win, and its marker
+    # options must not be read as ours
+    project.makepyfile(other_plugin=textwrap.dedent(OTHER_PLUGIN[how]))
+    project.syspathinsert()
+    write(
+        project,
+        """
+        @pytest.mark.openai_mock(not_one_of_ours=True)
+        def test_theirs(openai_mock):
+            assert openai_mock == "theirs"
+
+        def test_ours(conformance_mock):
+            assert client().models.list().data
+        """,
+    )
+    project.runpytest("-p", "other_plugin").assert_outcomes(passed=2)
+
+
+def test_the_environment_has_a_dummy_key_and_the_mocked_base_url(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://proxy.invalid/v1")
+    write(
+        project,
+        """
+        import os
+
+        def test_from_the_environment(conformance_mock):
+            assert os.environ["OPENAI_API_KEY"] == "sk-conformance-dummy"
+            assert os.environ["OPENAI_BASE_URL"] == "https://api.openai.com/v1"
+            assert openai.OpenAI().models.list().data  # no key, no base URL given
+
+        @pytest.mark.conformance(base_url="http://localhost:9/v1")
+        def test_other_base_url(conformance_mock):
+            assert openai.OpenAI().models.list().data
+            assert conformance_mock.records[0].path == "/v1/models"
+
+        def test_restored_after():
+            assert "OPENAI_API_KEY" not in os.environ
+            assert os.environ["OPENAI_BASE_URL"] == "https://proxy.invalid/v1"
+        """,
+    )
+    project.runpytest("-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_a_key_already_set_is_kept(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-mine")
+    write(
+        project,
+        """
+        import os
+
+        def test_kept(conformance_mock):
+            assert os.environ["OPENAI_API_KEY"] == "sk-mine"
+        """,
+    )
+    project.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_rule_about_requests_fails_the_test(project: pytest.Pytester) -> None:
+    from conformance.validate.codes import CODES
+
+    if "rule.request.stream-options" not in CODES:
+        pytest.skip("the request-side rules are not in this tree yet")
+    # schema-valid, but the API refuses stream_options without stream: true
+    write(
+        project,
+        """
+        def test_sends_stream_options_without_stream(conformance_mock):
+            with pytest.raises(openai.BadRequestError):
+                client().chat.completions.create(
+                    model="gpt-4o", messages=USER, stream_options={"include_usage": True}
+                )
+        """,
+    )
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*conformance_mock: 1 request(s) broke the spec or an OpenAI rule:*",
+            "*request.body*[[]rule.request.stream-options[]]*",
+        ]
+    )
+
+
+def test_only_verdicts_on_what_was_sent_count() -> None:
+    from conformance.pytest_plugin import _sent_errors
+    from conformance.validate import Violation
+
+    sent = Violation("x", where="request.body", code="rule.request.tool-choice")
+    query = Violation("x", where="request.query", code="schema.type", keyword="type")
+    answer = Violation("x", where="response.body", code="rule.usage.total")
+    warning = Violation("x", where="request.body", code="undeclared.property", severity="warning")
+    record = SimpleNamespace(violations=(sent, answer, warning, query))
+    assert _sent_errors(record) == [sent, query]  # type: ignore[arg-type]
 
 
 def test_importing_the_plugin_imports_nothing_heavy() -> None:
