@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .chunks import CHAT, LEGACY, assemble, chunks
-from .common import is_int
+from .common import is_int, located
 from .exchange import Event, Exchange
 
 __all__ = [
@@ -75,8 +75,24 @@ class Choice:
         return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
 
 
+def _memo(x: Exchange, key: str, make: Callable[[], Any]) -> Any:
+    """``make()`` once per state of the answer: the memo lives as long as the shared walk of
+    the answer's objects (``located``), which ``comply`` forgets after every fix."""
+    walked = located(x)
+    memo: dict[str, tuple[Any, Any]] = x.__dict__.setdefault("_chat_memo", {})
+    hit = memo.get(key)
+    if hit is not None and hit[0] is walked:
+        return hit[1]
+    value = make()
+    memo[key] = (walked, value)
+    return value
+
+
 def _stream_completion(x: Exchange) -> tuple[Obj, dict[Any, int]]:
-    return assemble(x.operation, enumerate(e.data for e in x.events or ()))
+    made: tuple[Obj, dict[Any, int]] = _memo(
+        x, "assembled", lambda: assemble(x.operation, enumerate(e.data for e in x.events or ()))
+    )
+    return made
 
 
 def completed(x: Exchange) -> Obj:
@@ -90,6 +106,11 @@ def answer_choices(x: Exchange) -> list[Choice]:
     """The answer's choices (none for an error answer)."""
     if not ok(x):
         return []
+    made: list[Choice] = _memo(x, "choices", lambda: _choices(x))
+    return made
+
+
+def _choices(x: Exchange) -> list[Choice]:
     if x.events is None:
         items = x.body.get("choices")
         if not isinstance(items, list):
