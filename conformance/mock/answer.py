@@ -7,14 +7,20 @@ import copy
 import json
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import sse
-from ..spec import Operation, Response
+from ..spec import Operation, Response, Spec
 from ..strategies.profiles import get_profile
 from ..strategies.responses import concrete_status, responses
-from ..strategies.streams import chat_stream, streams
+from ..strategies.streams import (
+    chat_events,
+    chat_stream,
+    completion_events,
+    response_stream,
+    streams,
+)
 from ..validate.body import media_kind
 from ..validate.semantics import Exchange, comply
 from .apierror import error_response
@@ -84,7 +90,7 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
             param="x-conformance-status",
         )
     if _wants_stream(op, call.body, code):
-        return _stream(mock, call, code)
+        return _stream(mock, call, code, notes)
     media = _media(documented)
     content = _stored_content(mock, call)
     if content is not None and code < 300 and _serves_raw(mock, documented, media):
@@ -99,36 +105,10 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
     if media_kind(media) != "json":
         return _binary(mock, call, code, media)
     ok = _check(mock, documented, media)
-    fields = request_fields(call.body)
     body = call.body if isinstance(call.body, dict) else {}
-    item = route.item if route is not None else _last_param(op)
     kind = route.kind if route is not None else None
     semantic = get_profile(call.profile).semantic
-
-    def variant(attempt: int) -> tuple[Any, dict[str, str]]:
-        case: Any = mock.pool.take(
-            ("response", op.operation_id, code, media, call.profile),
-            lambda: responses(mock.spec, op, status=code, media_type=media, profile=call.profile),
-            call.base_seed,
-            call.seed if not attempt else f"{call.seed}~{attempt}",
-            accept=_has_choices,
-        )
-        fitted = fit_body(
-            case.body,
-            fields=fields,
-            path_params=call.params,
-            item=item,
-            ok=ok,
-            n=body.get("n")
-            if isinstance(body.get("n"), int)
-            else (1 if "messages" in body or "prompt" in body else None),  # the API's default n=1
-            tools=bool(body.get("tools") or body.get("functions")) if "messages" in body else None,
-        )
-        return fitted, dict(case.headers)
-
-    fitted, headers = _obeying(call, code, ok, variant, notes) if semantic else variant(0)
-    if op.method == "POST" and (route is None or kind in ("create", "action")):
-        fitted = _fresh_id(mock, fitted, ok)
+    fitted, headers = _json_answer(mock, call, code, media, ok, notes)
     if resources is not None and route is not None and code < 300:
         query = dict(call.request.query_pairs)
         fitted = resources.apply(op, route, call.params, query, call.body, fitted, ok)
@@ -138,6 +118,35 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
     fitted = _embeddings_as_asked(fitted, body.get("encoding_format") == "base64", ok, notes)
     return MockResponse(code, {"content-type": media, **headers}, (json.dumps(fitted).encode(),))
+
+
+def _json_answer(
+    mock: Mock, call: Call, code: int, media: str, ok: Check, notes: list[str]
+) -> tuple[Any, dict[str, str]]:
+    """A generated JSON answer fitted to the request (ids, echoes), obeying the semantic rules
+    under a semantic profile (``typical``), with a fresh id when it creates something."""
+    op = call.op
+    resources = mock.resources
+    route = resources.route(op) if resources is not None else None
+    fields = request_fields(call.body)
+    item = route.item if route is not None else _last_param(op)
+
+    def variant(attempt: int) -> tuple[Any, dict[str, str]]:
+        case: Any = mock.pool.take(
+            ("response", op.operation_id, code, media, call.profile),
+            lambda: responses(mock.spec, op, status=code, media_type=media, profile=call.profile),
+            call.base_seed,
+            call.seed if not attempt else f"{call.seed}~{attempt}",
+            accept=_has_choices,
+        )
+        fitted = fit_body(case.body, fields=fields, path_params=call.params, item=item, ok=ok)
+        return fitted, dict(case.headers)
+
+    semantic = get_profile(call.profile).semantic
+    fitted, headers = _obeying(call, code, ok, variant, notes) if semantic else variant(0)
+    if op.method == "POST" and (route is None or route.kind in ("create", "action")):
+        fitted = _fresh_id(mock, fitted, ok)
+    return fitted, headers
 
 
 def rule_request(call: Call) -> dict[str, Any]:
@@ -309,10 +318,51 @@ def _binary(mock: Mock, call: Call, code: int, media: str) -> MockResponse:
     return MockResponse(code, {"content-type": media, **case.headers}, (case.content(),))
 
 
-def _stream(mock: Mock, call: Call, code: int) -> MockResponse:
+_STREAMERS: dict[str, Callable[[Spec, Any, dict[str, Any]], tuple[sse.Event, ...]]] = {
+    "createChatCompletion": lambda spec, body, sent: chat_events(
+        body, include_usage=_include_usage(sent)
+    ),
+    "createCompletion": lambda spec, body, sent: completion_events(
+        body, include_usage=_include_usage(sent)
+    ),
+    "createResponse": lambda spec, body, sent: response_stream(spec, body),
+}
+
+
+def _include_usage(sent: dict[str, Any]) -> bool:
+    options = sent.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def _typical_stream(mock: Mock, call: Call, code: int, notes: list[str]) -> Any:
+    """A typical stream cut from the JSON answer the same request would get without ``stream``
+    (so one set of rules shapes both), then obeying the stream rules; None when the operation
+    has no such JSON answer or the result does not validate."""
+    streamer = _STREAMERS.get(call.op.operation_id)
+    documented = call.op.response_for(code)
+    media = _media(documented) if documented is not None else None
+    if streamer is None or documented is None or media is None or media_kind(media) != "json":
+        return None
+    sent = rule_request(call)
+    plain = replace(
+        call, body={k: v for k, v in sent.items() if k not in ("stream", "stream_options")}
+    )
+    body, _ = _json_answer(mock, plain, code, media, _check(mock, documented, media), notes)
+    x = Exchange.streamed(call.op.operation_id, sent, streamer(mock.spec, body, sent), status=code)
+    comply(x)
+    events = x.sse_events()
+    return None if _stream_errors(mock, call.op, events, code) else events
+
+
+def _stream(mock: Mock, call: Call, code: int, notes: list[str]) -> MockResponse:
     op, body = call.op, call.body
     options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
-    if op.operation_id == "createChatCompletion":
+    typical = (
+        _typical_stream(mock, call, code, notes) if get_profile(call.profile).semantic else None
+    )
+    if typical is not None:
+        events = typical
+    elif op.operation_id == "createChatCompletion":
         n = body.get("n") if isinstance(body.get("n"), int) else 1
         usage = bool(options.get("include_usage"))
         tools = bool(body.get("tools"))

@@ -1,10 +1,11 @@
 """Fit a generated response to the request it answers, without ever making it invalid.
 
-Generated bodies are valid but know nothing of the request. Clients rely on some echoes: the
-``model`` they asked for, ``n`` choices, ids from the path (``thread_id`` of a run), the fields
-they just created an object with (an assistant's ``name``), no tool calls when they sent no
-tools. Each change is kept only if the body still validates (``ok``), so fitting can lose an
-echo but never produce a response the spec forbids.
+Generated bodies are valid but know nothing of the request. Clients rely on some echoes: ids
+from the path (``thread_id`` of a run), the fields they just created an object with (an
+assistant's ``name``). Each change is kept only if the body still validates (``ok``), so
+fitting can lose an echo but never produce a response the spec forbids. What OpenAI's answers
+do for a request beyond echoes (``n`` choices, tool calls only when tools were sent…) is the
+semantic rules' (``conformance.validate.semantics``), which the ``typical`` profile obeys.
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ def fit_body(
     path_params: Mapping[str, str],
     item: str | None,
     ok: Check,
-    n: int | None = None,
-    tools: bool | None = None,
 ) -> Any:
-    """A JSON response body fitted to the request (ids, echoes, ``n``, tool calls).
+    """A JSON response body fitted to the request: the path's ids and the request's echoed
+    fields. (What OpenAI does for ``n``, tools, embeddings… is the semantic rules' business:
+    ``conformance.validate.semantics``, applied by the ``typical`` profile.)
 
     >>> fit_body({"id": "x", "model": "m"}, fields={"model": "gpt-4o"}, path_params={}, item=None, ok=lambda b: True)
     {'id': 'x', 'model': 'gpt-4o'}
@@ -91,35 +92,7 @@ def fit_body(
         )
         items = [{**copy.deepcopy(data[i % len(data)]), "index": i} for i in range(count)]
         body = overlay(body, {"data": items}, ok)  # one embedding per input, indexed 0..n-1
-    choices = body.get("choices")
-    if isinstance(choices, list) and choices and (n is not None or tools is not None):
-        fitted = _choices(choices, n or len(choices), tools=bool(tools))
-        candidate = {**body, "choices": fitted}
-        if ok(candidate):
-            body = candidate
     return body
-
-
-def _choices(choices: list[Any], n: int, *, tools: bool) -> list[Any]:
-    out = []
-    for index in range(n):
-        choice = copy.deepcopy(choices[index % len(choices)])
-        if isinstance(choice, dict):
-            choice["index"] = index
-            message = choice.get("message")
-            if (
-                not tools
-                and isinstance(message, dict)
-                and (message.get("tool_calls") or message.get("function_call"))
-            ):
-                message.pop("tool_calls", None)
-                message.pop("function_call", None)
-                if choice.get("finish_reason") in ("tool_calls", "function_call"):
-                    choice["finish_reason"] = "stop"
-                    if message.get("content") is None:
-                        message["content"] = ""
-        out.append(choice)
-    return out
 
 
 def fit_events(
