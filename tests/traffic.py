@@ -92,6 +92,8 @@ def exchange(interaction: dict[str, Any], op: Operation) -> Any:
         if pair
     )
     recorded = interaction.get("recorded")
+    if isinstance(recorded, dict):  # {"date": "2024-04-27", "raw": ..., "source": ...}
+        recorded = recorded.get("date")
     when = (
         calendar.timegm(_time.strptime(recorded[:10], "%Y-%m-%d"))
         if isinstance(recorded, str) and len(recorded) >= 10

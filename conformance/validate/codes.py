@@ -145,7 +145,25 @@ CODES.update(
         "rule.completion.echo": "legacy completion with echo: each choice's text starts with its prompt",
         "rule.stream.mode": "stream: true is answered by an event stream, stream false or absent by a plain answer",
         # embeddings (semantics/embeddings.py)
-        # lists, timestamps, model echo (semantics/lists.py)
+        "rule.embeddings.count": "one embedding per input: a string or a list of token ids is one input, a list of strings or of token-id lists one per item",
+        "rule.embeddings.index": "embedding indexes are 0..n-1, in order",
+        "rule.embeddings.dimensions": "each embedding has the asked `dimensions`",
+        "rule.embeddings.length": "every embedding of an answer has the same length",
+        "rule.embeddings.values": "embedding values are finite and within [-1, 1], at least one, not all zero",
+        "rule.embeddings.norm": "embeddings are normalized to length 1, as OpenAI documents (warning)",
+        "rule.embeddings.encoding": "`encoding_format: base64` answers base64 strings of little-endian float32, `float` or none answers arrays; a string embedding is always base64 of whole float32",
+        # lists, timestamps, model echo (semantics/lists.py, timestamps.py, echo.py)
+        "rule.list.ids": "a list's first_id/last_id are the ids of its first/last item (null on an empty page)",
+        "rule.list.empty-has-more": "an empty page says has_more: false",
+        "rule.list.short-page": "has_more is true only on a full page: as many items as the asked limit, else the operation's default (warning)",
+        "rule.list.limit": "a page holds at most the asked `limit` items",
+        "rule.list.order": "a page follows the asked `order` (asc/desc) by created_at",
+        "rule.list.cursor": "the item named by the `after`/`before` cursor is not in the page",
+        "rule.time.plausible": "created/*_at timestamps are unix seconds after 2015, not later than when the answer came (expires_at aside) (warning)",
+        "rule.time.fresh": "what a request creates (a completion, a response, a run…) has its created/created_at within a day or two of when the answer came (warning)",
+        "rule.model.echo": "the answer's model is the requested one, or a snapshot of it (a date or version suffix)",
+        "rule.moderations.count": "one moderation result per input: a string or a list of multi-modal parts is one, a list of strings one per item",
+        "rule.images.n": "as many images as `n` asked (1 by default)",
         # Responses API (semantics/responses.py)
         "rule.responses.usage-details": "a Response's usage details fit their totals: cached_tokens <= input_tokens, reasoning_tokens <= output_tokens",
         "rule.responses.status-details": "a Response's incomplete_details is set exactly when its status is incomplete, its error exactly when failed",

@@ -1,0 +1,175 @@
+"""Rules: what an answer echoes of its request — the ``model`` asked, one moderation result per
+input, ``n`` images.
+
+The API answers a model alias with the snapshot it ran (../shared/real-traffic):
+``gpt-4o`` → ``gpt-4o-2024-08-06``, ``gpt-3.5-turbo`` → ``gpt-3.5-turbo-0125``,
+``gpt-4-vision-preview`` → ``gpt-4-1106-vision-preview``, ``text-embedding-ada-002`` →
+``text-embedding-ada-002-v2``, ``davinci-002`` → ``davinci:2023-07-21-v2``; a dated snapshot
+asked is answered as asked.
+
+>>> same_model("gpt-4o", "gpt-4o-2024-08-06"), same_model("gpt-4o", "gpt-4o-mini-2024-07-18")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .common import is_int
+from .exchange import Exchange
+from .registry import Finding, rule
+
+__all__ = ["moderation_inputs", "same_model"]
+
+Obj = dict[str, Any]
+
+# what a snapshot adds to a model's name: a date (-2024-08-06, -0613, :2023-07-21), a version
+# number (-002), a revision (-v2); -latest names whichever is current
+_SNAPSHOT = re.compile(r"[-:]\d{4}-\d{2}-\d{2}|-\d{3,4}(?=-|$)|-v\d+$|-latest$")
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}|-\d{4}(?=-|$)")
+# aliases whose snapshot is named otherwise (OpenAI's model docs)
+_ALIASES = {"gpt-4-turbo-preview": "gpt-4-preview"}  # → gpt-4-0125-preview
+
+
+def same_model(asked: str, answered: str) -> bool:
+    """True when ``answered`` names the model ``asked`` names: the same, or (for an alias that
+    names no date) a snapshot of it.
+
+    >>> same_model("davinci-002", "davinci:2023-07-21-v2"), same_model("gpt-4-0613", "gpt-4-0314")
+    (True, False)
+    """
+    if asked == answered:
+        return True
+    if _DATED.search(asked):
+        return False
+    family = _SNAPSHOT.sub("", asked)
+    return _SNAPSHOT.sub("", answered) in (family, _ALIASES.get(family))
+
+
+def _models(x: Exchange) -> Iterator[tuple[int | None, str, Obj]]:
+    """(event, pointer, object) of each object of the answer that names a model: the body, each
+    event's data, and a Responses event's ``response``."""
+    if x.events is None:
+        answers: list[tuple[int | None, Any]] = [(None, x.body)]
+    else:
+        answers = [(i, e.data) for i, e in enumerate(x.events) if e.json]
+    for event, data in answers:
+        inner = data.get("response") if isinstance(data, dict) else None
+        for pointer, obj in (("", data), ("/response", inner)):
+            if isinstance(obj, dict) and isinstance(obj.get("model"), str):
+                yield event, pointer, obj
+
+
+@rule("rule.model.echo", request=True)
+def model_echo(x: Exchange) -> Iterator[Finding]:
+    """The answer's ``model`` is the one asked (or a snapshot of it)."""
+    asked = x.asked("model")
+    if not isinstance(asked, str) or x.status >= 300:
+        return
+    for event, pointer, obj in _models(x):
+        if not same_model(asked, obj["model"]):
+            yield Finding(
+                f"model {obj['model']!r} answers a request for {asked!r}",
+                f"{pointer}/model",
+                event,
+                expected=asked,
+                actual=obj["model"],
+                param="model",
+            )
+
+
+@model_echo.fixer
+def _fix_model(x: Exchange) -> None:
+    asked = x.asked("model")
+    for _, _, obj in _models(x):
+        if not same_model(asked, obj["model"]):
+            obj["model"] = asked
+
+
+def _repeat(items: list[Any], count: int) -> list[Any]:
+    return [copy.deepcopy(items[i % len(items)]) for i in range(count)]
+
+
+def moderation_inputs(value: Any) -> int | None:
+    """How many results a moderation ``input`` asks for: a string, or a list of multi-modal
+    parts (text and images judged together), is one; a list of strings one per item.
+
+    >>> moderation_inputs("hi"), moderation_inputs(["a", "b"]), moderation_inputs([{"type": "text"}])
+    (1, 2, 1)
+    """
+    if isinstance(value, str):
+        return 1
+    if isinstance(value, list) and value:
+        return len(value) if all(isinstance(v, str) for v in value) else 1
+    return None
+
+
+@rule("rule.moderations.count", operations=("createModeration",), request=True, stream=False)
+def moderations_count(x: Exchange) -> Iterator[Finding]:
+    """One result per input."""
+    expected = moderation_inputs(x.asked("input"))
+    results = x.body.get("results") if isinstance(x.body, dict) else None
+    if expected is not None and isinstance(results, list) and len(results) != expected:
+        yield Finding(
+            f"{len(results)} results for {expected} input(s)",
+            "/results",
+            expected=expected,
+            actual=len(results),
+            param="input",
+        )
+
+
+@moderations_count.fixer
+def _fix_moderations(x: Exchange) -> None:
+    results = x.body["results"]
+    if results:
+        x.body["results"] = _repeat(results, moderation_inputs(x.asked("input")) or 1)
+
+
+def _asked_n(x: Exchange) -> int | None:
+    n = x.asked("n", 1)
+    if isinstance(n, str) and n.isdigit():  # a multipart form's field
+        n = int(n)
+    return n if is_int(n) and n > 0 else None
+
+
+@rule(
+    "rule.images.n",
+    operations=("createImage", "createImageEdit", "createImageVariation"),
+    request=True,
+    stream=False,
+)
+def images_n(x: Exchange) -> Iterator[Finding]:
+    """As many images as ``n`` asked (1 by default)."""
+    n = _asked_n(x)
+    data = x.body.get("data") if isinstance(x.body, dict) else None
+    if n is not None and isinstance(data, list) and len(data) != n and x.status < 300:
+        yield Finding(
+            f"{len(data)} images, n={n} was asked",
+            "/data",
+            expected=n,
+            actual=len(data),
+            param="n",
+        )
+
+
+@images_n.fixer
+def _fix_images(x: Exchange) -> None:
+    data, n = x.body["data"], _asked_n(x) or 1
+    if not data:  # a made-up image, in the form asked
+        made = (
+            {"b64_json": _PIXEL}
+            if x.asked("response_format") == "b64_json"
+            else {"url": "https://images.example/generated.png"}
+        )
+        data = [made]
+    x.body["data"] = _repeat(data, n)
+
+
+# a 1x1 transparent PNG
+_PIXEL = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
