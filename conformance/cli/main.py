@@ -285,6 +285,8 @@ def _validate(args: argparse.Namespace) -> int:
 
     if args.request is None and args.response is None and args.stream is None:
         raise InputError("give --request, --response or --stream (or --request with one of them)")
+    if [args.request, args.response, args.stream].count("-") > 1:
+        raise InputError("only one of --request, --response and --stream can read stdin ('-')")
     request = (
         parse_message(_read(args.request), args.request, response=False)
         if args.request is not None

@@ -134,6 +134,8 @@ def test_what_cannot_be_checked_is_one_line_and_exit_2(tmp_path: Path) -> None:
     one_line_error(run("validate", V230, "-o", "listModels"), "give --request, --response")
     both = run("validate", V230, "-o", "listModels", "--response", bare, "--stream", bare)
     one_line_error(both, "not allowed with")
+    stdin_twice = run("validate", V230, "-o", "listModels", "--request", "-", "--response", "-")
+    one_line_error(stdin_twice, "only one of --request, --response and --stream can read stdin")
 
 
 def test_codes_prints_the_table_or_the_meaning_of_each_code() -> None:
