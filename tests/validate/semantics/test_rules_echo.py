@@ -94,12 +94,15 @@ def test_model_echo_in_every_event_that_names_one() -> None:
         sse.Event('{"type": "response.output_text.delta", "delta": "hi"}'),
         sse.Event('{"type": "response.completed", "response": {"model": "o3"}}'),
     ]
-    x = Exchange.streamed("createResponse", {"model": "gpt-4o", "input": "hi"}, events)
+    ask = {"model": "gpt-4o", "input": "hi", "stream": True}
+    x = Exchange.streamed("createResponse", ask, events)
     (found,) = mine(x)
     assert (found.code, found.event, found.pointer) == ("rule.model.echo", 2, "/response/model")
     assert fixed(x) and x.events is not None
-    assert x.events[2].data["response"]["model"] == "gpt-4o"
-    assert x.events[0].data["response"]["model"] == "gpt-4o-2024-08-06"  # a snapshot stays
+    # (other rules may reorder or complete this toy stream: look the events up by type)
+    models = {e.data["type"]: e.data["response"]["model"] for e in x.events if "response" in e.data}
+    assert models["response.completed"] == "gpt-4o"
+    assert models["response.created"] == "gpt-4o-2024-08-06"  # a snapshot stays
 
 
 RESULT = {"flagged": False, "categories": {}, "category_scores": {}}
