@@ -26,12 +26,20 @@ from ..spec import Operation, Spec
 from ..spec.refs import escape
 from ..validate.semantics import Exchange, comply
 from ..validate.semantics.chunks import chunks
+from ..validate.semantics.response_events import response_events
 from .context import Context, context
 from .hints import MODELS, WORDS
 from .profiles import Profile
 from .responses import stream_events
 
-__all__ = ["chat_events", "chat_stream", "completion_events", "streams"]
+__all__ = [
+    "chat_events",
+    "chat_stream",
+    "completion_events",
+    "response_events",
+    "response_stream",
+    "streams",
+]
 
 Events = tuple[sse.Event, ...]
 _TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=10, max_size=16)
@@ -150,57 +158,112 @@ def _drawn_completion(
     return build()
 
 
+_WEATHER_TOOL = {  # the same function, as the Responses API declares tools
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city",
+    "parameters": {
+        "type": "object",
+        "properties": {"location": {"type": "string"}},
+        "required": ["location"],
+        "additionalProperties": False,
+    },
+    "strict": True,
+}
+
+
+def _numbered(spec: Spec) -> bool:
+    """True when the spec's Responses stream events carry ``sequence_number`` (2026-08; 2.3.0
+    declares neither it nor the other fields the API added with it)."""
+    node = ((spec.document.get("components") or {}).get("schemas") or {}).get(
+        "ResponseCreatedEvent"
+    ) or {}
+    return "sequence_number" in (node.get("required") or [])
+
+
+def response_stream(spec: Spec, response: Mapping[str, Any]) -> Events:
+    """The stream OpenAI sends for a final Response (``response_events``), with the fields the
+    spec's events declare (``sequence_number``, text ``logprobs``… for 2026-08, none for 2.3.0).
+    Deterministic; make the Response obey the request first (``comply``), the stream then
+    obeys it too.
+
+    >>> x = Exchange("createResponse", request, body=drawn_response); comply(x)  # doctest: +SKIP
+    >>> events = response_stream(spec, x.body)  # doctest: +SKIP
+    """
+    return response_events(dict(response), numbered=_numbered(spec))
+
+
 def _responses(ctx: Context, op: Operation) -> st.SearchStrategy[Events]:
+    """A typical Response answering a plain request (text, a function call, or text cut short
+    by max_output_tokens), made to obey it, then streamed by ``response_events``."""
     media = op.responses["200"].content.get("application/json") if "200" in op.responses else None
     if media is None or media.schema is None:
         return st.nothing()
-    response = ctx.response_schema(media.schema)
+    response, usage = ctx.response_schema(media.schema), _component(ctx, "ResponseUsage")
+    logprobs = "logprobs" in _required(ctx, "OutputTextContent")  # 2026-08
+    sequenced = _numbered(ctx.spec)
 
     @st.composite
     def build(draw: st.DrawFn) -> Events:
-        resp = {**draw(response), "id": "resp_" + draw(_TOKEN), "object": "response"}
-        pieces = draw(_PIECES)
-        text = "".join(pieces)
-        item_id = "msg_" + draw(_TOKEN)
-        part_empty: dict[str, Any] = {"type": "output_text", "text": "", "annotations": []}
-        if "logprobs" in _required(ctx, "OutputTextContent"):  # 2026-08
-            part_empty["logprobs"] = []
-        part = {**part_empty, "text": text}
-        item = {
-            "id": item_id,
+        suffix, model = draw(_TOKEN), draw(st.sampled_from(MODELS))
+        shape = draw(st.sampled_from(["text", "call", "cut"]))
+        request: dict[str, Any] = {"model": model, "input": "Say hi", "stream": True}
+        text = "".join(draw(_PIECES)).strip()
+        part: dict[str, Any] = {"type": "output_text", "text": text, "annotations": []}
+        if logprobs:
+            part["logprobs"] = []
+        item: dict[str, Any] = {
+            "id": "msg_" + suffix,
             "type": "message",
             "role": "assistant",
-            "status": "in_progress",
-            "content": [],
+            "status": "incomplete" if shape == "cut" else "completed",
+            "content": [part],
         }
-        done_item = {**item, "status": "completed", "content": [part]}
-        started = {**resp, "status": "in_progress", "output": []}
-        finished = {**resp, "status": "completed", "output": [done_item]}
-        at = {"item_id": item_id, "output_index": 0, "content_index": 0}
-        # 2026-08 requires logprobs on text events
-        logprobs_delta: dict[str, Any] = {}
-        logprobs_done: dict[str, Any] = {}
-        if "logprobs" in _required(ctx, "ResponseTextDeltaEvent"):
-            logprobs_delta["logprobs"] = []
-        if "logprobs" in _required(ctx, "ResponseTextDoneEvent"):
-            logprobs_done["logprobs"] = []
-        events: list[dict[str, Any]] = [
-            {"type": "response.created", "response": started},
-            {"type": "response.in_progress", "response": started},
-            {"type": "response.output_item.added", "output_index": 0, "item": item},
-            {"type": "response.content_part.added", **at, "part": part_empty},
-            *[
-                {"type": "response.output_text.delta", **at, "delta": p, **logprobs_delta}
-                for p in pieces
-            ],
-            {"type": "response.output_text.done", **at, "text": text, **logprobs_done},
-            {"type": "response.content_part.done", **at, "part": part},
-            {"type": "response.output_item.done", "output_index": 0, "item": done_item},
-            {"type": "response.completed", "response": finished},
-        ]
-        if "sequence_number" in _required(ctx, "ResponseCreatedEvent"):  # 2026-08 numbers events
-            events = [{**e, "sequence_number": i} for i, e in enumerate(events)]
-        return tuple(_data(e, e["type"]) for e in events)
+        if shape == "call":
+            request["tools"] = [_WEATHER_TOOL]
+            place = draw(st.sampled_from(["Paris", "Tokyo", "Lima"]))
+            item = {
+                "id": "fc_" + suffix,
+                "type": "function_call",
+                "call_id": "call_" + draw(_TOKEN),
+                "name": "get_weather",
+                "arguments": json.dumps({"location": place}),
+                "status": "completed",
+            }
+        if shape == "cut":
+            request["max_output_tokens"] = draw(st.integers(16, 64))
+        spent = {
+            "input_tokens": draw(st.integers(5, 400)),
+            "output_tokens": len(text.split()) + 2,
+        }
+        tokens = draw(usage)
+        tokens.update(spent, total_tokens=sum(spent.values()))
+        final = {
+            **draw(response),
+            "id": "resp_" + suffix,
+            "object": "response",
+            "model": model,
+            "status": "incomplete" if shape == "cut" else "completed",
+            "incomplete_details": {"reason": "max_output_tokens"} if shape == "cut" else None,
+            "error": None,
+            "instructions": None,
+            "output": [item],
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "metadata": {},
+            "usage": tokens,
+        }
+        final.pop("output_text", None)
+        answer = Exchange("createResponse", request, body=final)
+        comply(answer)
+        stream = Exchange.streamed(
+            "createResponse", request, response_events(answer.body, numbered=sequenced)
+        )
+        comply(stream)
+        return stream.sse_events()
 
     return build()
 
@@ -211,18 +274,37 @@ def _required(ctx: Context, name: str) -> set[str]:
     return set(node.get("required") or [])
 
 
-def _run(ctx: Context, with_thread: bool) -> st.SearchStrategy[Events]:
+_ASSISTANT_WEATHER = {
+    "type": "function",
+    "function": {
+        k: v for k, v in _WEATHER_TOOL.items() if k in ("name", "description", "parameters")
+    },
+}
+
+
+def _run(ctx: Context, with_thread: bool, submitted: bool = False) -> st.SearchStrategy[Events]:
+    """A run stream: (thread.created) → run created (not when tool outputs were submitted: the
+    run exists) → queued → in_progress → a message step with its message streamed in deltas →
+    run completed; or a tool-call step → requires_action (the run then has a function tool);
+    then ``done``. Made to obey the Assistants rules (``comply``)."""
     run_s, step_s, message_s = (
         _component(ctx, n) for n in ("RunObject", "RunStepObject", "MessageObject")
     )
     thread_s = _component(ctx, "ThreadObject")
+    operation = (
+        "submitToolOuputsToRun"
+        if submitted
+        else "createThreadAndRun"
+        if with_thread
+        else "createRun"
+    )
 
     @st.composite
     def build(draw: st.DrawFn) -> Events:
-        thread_id, run_id, message_id, step_id = ("thread_", "run_", "msg_", "step_")
         thread_id, run_id, message_id, step_id = (
-            p + draw(_TOKEN) for p in (thread_id, run_id, message_id, step_id)
+            p + draw(_TOKEN) for p in ("thread_", "run_", "msg_", "step_")
         )
+        acting = draw(st.booleans())
         run = {
             **draw(run_s),
             "id": run_id,
@@ -231,66 +313,67 @@ def _run(ctx: Context, with_thread: bool) -> st.SearchStrategy[Events]:
             "last_error": None,
             "incomplete_details": None,
         }
+        if acting:
+            run["tools"] = [_ASSISTANT_WEATHER]
         assistant = run.get("assistant_id", "asst_x")
-        pieces = draw(_PIECES)
-        text = {"type": "text", "text": {"value": "".join(pieces), "annotations": []}}
-        message = {
-            **draw(message_s),
-            "id": message_id,
-            "thread_id": thread_id,
-            "run_id": run_id,
-            "role": "assistant",
-            "assistant_id": assistant,
-            "incomplete_details": None,
-        }
-        details = {"type": "message_creation", "message_creation": {"message_id": message_id}}
-        step = {
-            **draw(step_s),
-            "id": step_id,
-            "run_id": run_id,
-            "thread_id": thread_id,
-            "assistant_id": assistant,
-            "type": "message_creation",
-            "step_details": details,
-            "last_error": None,
-        }
+        common = {"run_id": run_id, "thread_id": thread_id, "assistant_id": assistant}
+        step = {**draw(step_s), "id": step_id, **common, "last_error": None}
         named: list[tuple[str, Any]] = []
         if with_thread:
             named.append(("thread.created", {**draw(thread_s), "id": thread_id}))
+        if not submitted:
+            named.append(("thread.run.created", {**run, "status": "queued"}))
         named += [
-            ("thread.run.created", {**run, "status": "queued"}),
             ("thread.run.queued", {**run, "status": "queued"}),
             ("thread.run.in_progress", {**run, "status": "in_progress"}),
-            ("thread.run.step.created", {**step, "status": "in_progress"}),
-            ("thread.message.created", {**message, "status": "in_progress", "content": []}),
-            ("thread.message.in_progress", {**message, "status": "in_progress", "content": []}),
-            *[
-                (
-                    "thread.message.delta",
-                    {
-                        "id": message_id,
-                        "object": "thread.message.delta",
-                        "delta": {
-                            "content": [
-                                {
-                                    "index": 0,
-                                    "type": "text",
-                                    "text": {"value": p, "annotations": []},
-                                }
-                            ]
-                        },
-                    },
-                )
-                for p in pieces
-            ],
-            ("thread.message.completed", {**message, "status": "completed", "content": [text]}),
-            ("thread.run.step.completed", {**step, "status": "completed"}),
-            ("thread.run.completed", {**run, "status": "completed"}),
         ]
-        return (
-            *[_data(data, name) for name, data in named],
-            sse.Event(data="[DONE]", event="done"),
-        )
+        if acting:
+            place = draw(st.sampled_from(["Paris", "Tokyo", "Lima"]))
+            function = {"name": "get_weather", "arguments": json.dumps({"location": place})}
+            call = {"id": "call_" + draw(_TOKEN), "type": "function", "function": function}
+            details = {
+                "type": "tool_calls",
+                "tool_calls": [{**call, "function": {**function, "output": None}}],
+            }
+            step = {**step, "type": "tool_calls", "step_details": details}
+            action = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
+            named += [
+                ("thread.run.step.created", {**step, "status": "in_progress"}),
+                ("thread.run.step.in_progress", {**step, "status": "in_progress"}),
+                (
+                    "thread.run.requires_action",
+                    {**run, "status": "requires_action", "required_action": action},
+                ),
+            ]
+        else:
+            text = "".join(draw(_PIECES)).strip()
+            content = [{"type": "text", "text": {"value": text, "annotations": []}}]
+            message = {
+                **draw(message_s),
+                "id": message_id,
+                **common,
+                "role": "assistant",
+                "incomplete_details": None,
+            }
+            made = {"type": "message_creation", "message_creation": {"message_id": message_id}}
+            step = {**step, "type": "message_creation", "step_details": made}
+            named += [
+                ("thread.run.step.created", {**step, "status": "in_progress"}),
+                ("thread.run.step.in_progress", {**step, "status": "in_progress"}),
+                ("thread.message.created", {**message, "status": "in_progress", "content": []}),
+                ("thread.message.in_progress", {**message, "status": "in_progress", "content": []}),
+                # no deltas yet: comply streams the completed text in word pieces
+                (
+                    "thread.message.completed",
+                    {**message, "status": "completed", "content": content},
+                ),
+                ("thread.run.step.completed", {**step, "status": "completed"}),
+                ("thread.run.completed", {**run, "status": "completed"}),
+            ]
+        events = [*[_data(data, name) for name, data in named], sse.Event("[DONE]", "done")]
+        x = Exchange.streamed(operation, {"assistant_id": assistant, "stream": True}, events)
+        comply(x)
+        return x.sse_events()
 
     return build()
 
@@ -326,8 +409,9 @@ def streams(
             "createChatCompletion": lambda: _drawn_completion(ctx, op, chat_events),
             "createCompletion": lambda: _drawn_completion(ctx, op, completion_events),
             "createResponse": lambda: _responses(ctx, op),
+            "beta_createResponse": lambda: _responses(ctx, op),
             "createRun": lambda: _run(ctx, with_thread=False),
-            "submitToolOuputsToRun": lambda: _run(ctx, with_thread=False),
+            "submitToolOuputsToRun": lambda: _run(ctx, with_thread=False, submitted=True),
             "createThreadAndRun": lambda: _run(ctx, with_thread=True),
         }
         known = lifecycles.get(op.operation_id)

@@ -180,7 +180,7 @@ CODES.update(
         "rule.responses.sequence-number": "a Responses stream's events carry sequence_number 0, 1, 2… in order (all of them or none)",
         "rule.responses.stream-text": "a Responses stream's deltas add up to the done text (or arguments), the done item holds it, and the final Response's output is the items streamed",
         # Assistants: threads, runs, messages (semantics/assistants.py)
-        "rule.assistants.stream-order": "a run stream goes thread.created (createThreadAndRun only), run created, queued, in_progress, steps and messages (each created first), one terminal run event, then event: done with data: [DONE]",
+        "rule.assistants.stream-order": "a run stream goes thread.created (createThreadAndRun only), run created (not after submit_tool_outputs), queued, in_progress, steps and messages (each created first), one terminal run event, then event: done with data: [DONE]",
         "rule.assistants.stream-status": "a run, step or message event's object has the status its event name says (thread.run.created: queued; thread.message.created: in_progress)",
         "rule.assistants.stream-ids": "a run stream names one run and thread; its steps and messages carry that run_id and thread_id; deltas and message_creation steps name a step or message the stream created",
         "rule.assistants.stream-text": "a message's text deltas add up to the text of its thread.message.completed (or incomplete) event",

@@ -66,9 +66,11 @@ def response_events(response: Obj, *, numbered: bool = True) -> tuple[sse.Event,
     """
     final = copy.deepcopy(response)
     started = {**final, "status": "in_progress", "output": []}
-    for key in ("incomplete_details", "error", "completed_at", "usage"):
+    for key in ("incomplete_details", "error", "completed_at"):
         if key in started:
             started[key] = None
+    # the API sends usage: null until the end, which neither spec allows: left out
+    started.pop("usage", None)
     started.pop("output_text", None)
     data: list[Obj] = [
         {"type": "response.created", "response": started},
@@ -162,19 +164,39 @@ def _numbered(x: Exchange) -> bool:
 def restream(x: Exchange) -> None:
     """Rebuild a Responses stream from its final Response (the fixers' way to make every event
     agree with it); numbered as the stream was. A stream with no terminal event ends with the
-    last Response it carried, made ``completed``."""
+    last Response it carried, ``completed`` with the items the stream finished. The opening
+    events keep what their Responses said beyond the lifecycle (``model``, ``created_at``…)."""
+    datas = [e.data for e in x.events or () if isinstance(e.data, dict)]
     found = final_response(x)
     if found is None:
-        last = [
-            e.data["response"]
-            for e in x.events or ()
-            if isinstance(e.data, dict) and isinstance(e.data.get("response"), dict)
-        ]
+        last = [d["response"] for d in datas if isinstance(d.get("response"), dict)]
         if not last:
             return
-        final = {**last[-1], "status": "completed"}
+        done = [
+            d["item"]
+            for d in datas
+            if d.get("type") == "response.output_item.done" and isinstance(d.get("item"), dict)
+        ]
+        final = {**last[-1], "status": "completed", "output": done}
     else:
         final = found[2]
-    x.events = [
-        Event(json.loads(e.data), e.event) for e in response_events(final, numbered=_numbered(x))
-    ]
+        if final.get("status") not in TERMINAL.values():  # the terminal event says it
+            final["status"] = TERMINAL[str((x.events or [])[found[0] or 0].data["type"])]
+    opening = {
+        d["type"]: d["response"]
+        for d in datas
+        if d.get("type") in ("response.created", "response.in_progress")
+        and isinstance(d.get("response"), dict)
+    }
+    x.events = []
+    for e in response_events(final, numbered=_numbered(x)):
+        data = json.loads(e.data)
+        if data["type"] in opening:
+            data["response"] = {**opening[data["type"]], **_lifecycle(data["response"])}
+        x.events.append(Event(data, e.event))
+
+
+def _lifecycle(started: Obj) -> Obj:
+    """What an opening event's Response takes from the final one: its id and its state."""
+    keep = ("id", "status", "output", "incomplete_details", "error", "completed_at")
+    return {k: started[k] for k in keep if k in started}

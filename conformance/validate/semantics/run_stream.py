@@ -49,8 +49,9 @@ def _phase(event: Event) -> int:
 
 @rule("rule.assistants.stream-order", operations=RUN_STREAMS, stream=True)
 def stream_order(x: Exchange) -> Iterator[Finding]:
-    """thread.created (createThreadAndRun only) → run created → queued → in_progress → steps and
-    messages (each created first, nothing after it finished) → one terminal run event → done."""
+    """thread.created (createThreadAndRun only) → run created (not after submit_tool_outputs:
+    the run exists) → queued → in_progress → steps and messages (each created first, nothing
+    after it finished) → one terminal run event → done."""
     events = x.events or []
     names = [e.name for e in events]
     with_thread = x.operation == "createThreadAndRun"
@@ -65,10 +66,10 @@ def stream_order(x: Exchange) -> Iterator[Finding]:
             names[0] if names else None,
         )
     opening = [n for n in names if n in _OPENING]
-    expected = list(_OPENING) if x.operation != "submitToolOuputsToRun" else []
-    if expected and [n for n in names if _phase_of(n) in (1, 2, 3)][:3] != expected:
+    expected = _opening(x)
+    if opening != expected:
         yield Finding(
-            "the run does not open with created, queued, in_progress", "", None, expected, opening
+            "the run does not open with " + ", ".join(expected), "", None, expected, opening
         )
     phases = [_phase(e) for e in events]
     for index in range(1, len(events)):
@@ -97,8 +98,9 @@ def stream_order(x: Exchange) -> Iterator[Finding]:
     yield from _lifecycles(x)
 
 
-def _phase_of(name: Any) -> int:
-    return _phase(Event(None, name))
+def _opening(x: Exchange) -> list[str]:
+    """The run events that open the stream: a run given its tool outputs exists already."""
+    return list(_OPENING[1:] if x.operation == "submitToolOuputsToRun" else _OPENING)
 
 
 def _lifecycles(x: Exchange) -> Iterator[Finding]:
@@ -125,8 +127,17 @@ def _fix_stream_order(x: Exchange) -> None:
     events = [e for e in events if e.name != "done" and e.data != "[DONE]"]
     if x.operation != "createThreadAndRun":
         events = [e for e in events if e.name != "thread.created"]
-    if runs and x.operation != "submitToolOuputsToRun":
-        for name in _OPENING:
+    opened: set[str] = set()
+    kept = []
+    for e in events:  # each opening event once, and only those the operation opens with
+        if e.name in _OPENING:
+            if e.name in opened or e.name not in _opening(x):
+                continue
+            opened.add(str(e.name))
+        kept.append(e)
+    events = kept
+    if runs:
+        for name in _opening(x):
             if name not in [e.name for e in events]:
                 status = "queued" if name != "thread.run.in_progress" else "in_progress"
                 events.append(Event({**copy.deepcopy(runs[0]), "status": status}, name))
@@ -139,7 +150,30 @@ def _fix_stream_order(x: Exchange) -> None:
             Event({**copy.deepcopy(runs[-1]), "status": "completed"}, "thread.run.completed")
         )
     events.sort(key=_phase)  # stable: the steps and messages keep their order
-    x.events = [*events, Event("[DONE]", "done")]
+    x.events = [*_lifecycle_order(events), Event("[DONE]", "done")]
+
+
+def _lifecycle_order(events: list[Event]) -> list[Event]:
+    """Each step's and message's created event moved before its first event, its finishing
+    event after its last."""
+    out = list(events)
+    for key in dict.fromkeys(k for k in map(_object_key, out) if k is not None):
+        mine = [i for i, e in enumerate(out) if _object_key(e) == key]
+        created = [i for i in mine if (event_kind(out[i].name) or ("", ""))[1] == "created"]
+        if created and created[0] != mine[0]:
+            out.insert(mine[0], out.pop(created[0]))
+            mine = [i for i, e in enumerate(out) if _object_key(e) == key]
+        ends = [i for i in mine if (event_kind(out[i].name) or ("", ""))[1] in _FINISHED]
+        if ends and ends[-1] != mine[-1]:
+            out.insert(mine[-1], out.pop(ends[-1]))
+    return out
+
+
+def _object_key(event: Event) -> tuple[str, Any] | None:
+    parsed = event_kind(event.name)
+    if parsed is None or parsed[0] not in ("step", "message") or not isinstance(event.data, dict):
+        return None
+    return parsed[0], event.data.get("id")
 
 
 # --- status ---------------------------------------------------------------------------------
