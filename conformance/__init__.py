@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         SpecLoadError,
         UnknownOperationError,
     )
+    from .results import Redactor, Result, read_results
     from .spec import AppliedErratum, Operation, Spec, load_spec
     from .validate import Validator, Violation
     from .validate.examples import ExampleResult, check_examples
@@ -39,6 +40,7 @@ _HOMES = {
         "SpecLoadError",
         "UnknownOperationError",
     ),
+    ".results": ("Redactor", "Result", "read_results"),
     ".spec": ("AppliedErratum", "Operation", "Spec", "load_spec"),
     ".validate": ("Validator", "Violation"),
     ".validate.examples": ("ExampleResult", "check_examples"),
@@ -52,6 +54,8 @@ __all__ = [
     "InputError",
     "Operation",
     "RefError",
+    "Redactor",
+    "Result",
     "Spec",
     "SpecError",
     "SpecLoadError",
@@ -61,6 +65,7 @@ __all__ = [
     "__version__",
     "check_examples",
     "load_spec",
+    "read_results",
 ]
 
 

@@ -24,6 +24,8 @@ def test_exported_api_names() -> None:
             "InputError",
             "Operation",
             "RefError",
+            "Redactor",
+            "Result",
             "Spec",
             "SpecError",
             "SpecLoadError",
@@ -33,5 +35,6 @@ def test_exported_api_names() -> None:
             "__version__",
             "check_examples",
             "load_spec",
+            "read_results",
         ]
     )
