@@ -13,11 +13,12 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..results import Document, Redactor, Replay, Request, Response, Result, spec_info
 from ..spec import Operation, Spec, load_spec
 from ..strategies.profiles import PROFILES
 from ..strategies.responses import responses
@@ -26,7 +27,7 @@ from ..validate.body import DecodeError, decode_json, media_kind, parse_multipar
 from .answer import Call, answer
 from .apierror import error_response
 from .faults import Fault, apply_faults, parse_faults
-from .log import Record, RequestLog
+from .log import RequestLog
 from .message import MockRequest, MockResponse
 from .overrides import Handler, Override, check_body, describe, merge
 from .pool import Pool
@@ -51,7 +52,8 @@ class Mock:
     ``profile`` and ``seed`` steer generation (same seed + same requests → same answers);
     ``state`` remembers created objects; ``faults`` (``"rate-limit:0.1,drop:0.05"``) fuzz
     clients; ``strict`` rejects undeclared request fields; ``auth`` requires credentials when
-    the spec declares security; ``log`` is a JSONL file for the request log.
+    the spec declares security; ``log`` is a JSONL file for the request log, which keeps
+    bodies unless ``log_bodies=False`` and redacts secrets always (``redact`` names more).
 
     >>> mock = Mock(spec, profile="typical", seed=1, faults="rate-limit:0.1")  # doctest: +SKIP
     """
@@ -69,6 +71,8 @@ class Mock:
         base_path: str | None = None,
         log: str | Path | None = None,
         max_body: int = _MAX_BODY,
+        log_bodies: bool = True,
+        redact: Iterable[str] = (),
     ) -> None:
         self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
         if profile not in PROFILES:
@@ -80,7 +84,12 @@ class Mock:
         self.resources = Resources(self.spec) if state else None
         self.auth = auth and bool(self.spec.document.get("security"))
         self.base_path = (self.spec.base_path if base_path is None else base_path).rstrip("/")
-        self.log = RequestLog(log)
+        self.log = RequestLog(
+            log,
+            bodies=log_bodies,
+            redactor=Redactor(redact),
+            head=Document(spec=spec_info(self.spec), run=self._settings(strict, state)),
+        )
         self.max_body = max_body
         self.overrides: dict[str, Override] = {}
         self._seen: Counter[str] = Counter()
@@ -132,9 +141,23 @@ class Mock:
                 self.resources.store.clear()
 
     @property
-    def records(self) -> list[Record]:
-        """The request log (the latest 10,000 requests; the JSONL file keeps them all)."""
+    def records(self) -> list[Result]:
+        """The request log (the latest 10,000 exchanges; the JSONL file keeps them all):
+        ``records[-1].request`` has ``method``, ``url``, ``headers``, ``body`` and ``json()``."""
         return self.log.records
+
+    def _settings(self, strict: bool, state: bool) -> dict[str, Any]:
+        """The mock's settings, for the request log's head line."""
+        return {
+            "producer": "mock",
+            "seed": str(self.seed),
+            "profile": self.profile,
+            "faults": [str(f) for f in self.faults],
+            "strict": strict,
+            "state": state,
+            "auth": self.auth,
+            "base_path": self.base_path,
+        }
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -144,7 +167,7 @@ class Mock:
         >>> mock.handle(MockRequest("POST", "/v1/chat/completions", body=b"{}")).status  # doctest: +SKIP
         400
         """
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         with self._lock:
             response, notes = self._answer(request)
             faults = self.faults
@@ -168,21 +191,47 @@ class Mock:
                     **response.headers,
                 }
             )
-            self.log.add(
-                Record(
-                    time.time(),
-                    request.method,
-                    request.path,
-                    request.query,
-                    response.operation,
-                    response.status,
-                    response.violations,
-                    response.faults,
-                    (time.perf_counter() - started) * 1000,
-                    tuple(notes),
-                )
-            )
+            self.log.add(self._result(request, response, notes, wall, started))
         return response
+
+    def _result(
+        self,
+        request: MockRequest,
+        response: MockResponse,
+        notes: list[str],
+        wall: float,
+        started: float,
+    ) -> Result:
+        """The request log's record of an exchange, with the key to serve its answer again."""
+        call = response.meta.get("call")
+        knob = request.headers.get("x-conformance-status", "")
+        return Result(
+            response.operation,
+            Request(request.method, request.path, request.query, request.headers, request.body),
+            Response(
+                response.status,
+                response.headers,
+                response.chunks,
+                response.stream,
+                delay=response.delay,
+                interval=response.interval,
+                drop=response.drop,
+            ),
+            round(wall, 6),
+            round((time.perf_counter() - started) * 1000, 3),
+            response.headers.get("x-request-id"),
+            Replay(
+                call.base_seed
+                if isinstance(call, Call)
+                else request.headers.get("x-conformance-seed") or str(self.seed),
+                call.seed if isinstance(call, Call) else None,
+                call.profile if isinstance(call, Call) else None,
+                int(knob) if knob.strip().isdigit() else None,
+                response.faults,
+            ),
+            tuple(notes),
+            response.violations,
+        )
 
     def _request_id(self, request: MockRequest) -> str:
         return (
@@ -381,7 +430,8 @@ class Mock:
                     f"x-conformance-status must be an integer, got {knob!r}",
                     param="x-conformance-status",
                 )
-        return answer(self, call, status, notes)
+        drawn = answer(self, call, status, notes)
+        return drawn.with_(meta={**drawn.meta, "call": call})  # the replay key, for the log
 
 
 def _parsed(request: MockRequest, kind: str) -> Any:

@@ -1,78 +1,71 @@
-"""The request log: each request the mock saw, what it answered and what was wrong with it."""
+"""The request log: each exchange the mock had — the request, the answer it sent, the replay key
+and what was wrong with the request — as ``conformance.results.Result`` s.
+
+Secrets are always redacted before a result is kept (credential headers, key-like query
+parameters, ``sk-…``/``sess-…`` tokens anywhere, values the user names). Bodies are kept
+unless ``bodies=False`` (then only their sizes), in memory and in the file alike. The file is
+JSON lines: a head line (format, version, tool, spec, the mock's settings) each time the log
+opens it, then one result per line, flushed as it is written.
+
+>>> log = RequestLog(); log.records, log.count
+([], 0)
+"""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from ..validate import Violation
+from ..results import Document, Redactor, Result, result_line
 
 __all__ = ["Record", "RequestLog"]
 
-
-@dataclass(frozen=True)
-class Record:
-    """One line of the request log."""
-
-    time: float
-    method: str
-    path: str
-    query: str
-    operation: str | None
-    status: int
-    violations: tuple[Violation, ...] = ()
-    faults: tuple[str, ...] = ()
-    duration_ms: float = 0.0
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def valid(self) -> bool:
-        """True when the request broke no rule of the spec."""
-        return not any(v.is_error for v in self.violations)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (one JSONL line)."""
-        return {
-            "time": round(self.time, 6),
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "operation": self.operation,
-            "status": self.status,
-            "valid": self.valid,
-            "violations": [v.to_dict() for v in self.violations],
-            "faults": list(self.faults),
-            "duration_ms": round(self.duration_ms, 3),
-            "notes": list(self.notes),
-        }
+Record = Result  # the log's records are results (the name the log used before them)
 
 
 class RequestLog:
-    """Records in memory (the latest ``keep``, so a long-running server stays small), and every
+    """Results in memory (the latest ``keep``, so a long-running server stays small), and every
     one as JSON lines in a file when a path is given.
 
-    >>> log = RequestLog(); log.records, log.count
-    ([], 0)
+    ``bodies`` keeps request and response bodies (else only their sizes); ``redactor`` replaces
+    secrets (a default one when not given); ``head`` is the document whose head line starts
+    the file (its results are ignored).
+
+    >>> log = RequestLog("requests.jsonl", bodies=False, redactor=Redactor(values=["s3cret"]))  # doctest: +SKIP
     """
 
-    def __init__(self, path: str | Path | None = None, keep: int = 10_000) -> None:
-        self._records: deque[Record] = deque(maxlen=keep)
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        keep: int = 10_000,
+        *,
+        bodies: bool = True,
+        redactor: Redactor | None = None,
+        head: Document | None = None,
+    ) -> None:
+        self._records: deque[Result] = deque(maxlen=keep)
         self.count = 0  # records added since the last clear, including those no longer kept
         self.path = Path(path) if path is not None else None
+        self.bodies = bodies
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.head = head if head is not None else Document()
         self._file: IO[str] | None = None
         self._lock = threading.Lock()
 
     @property
-    def records(self) -> list[Record]:
+    def records(self) -> list[Result]:
         """The latest records kept in memory, oldest first."""
         return list(self._records)
 
-    def add(self, record: Record) -> None:
-        """Keep a record; append it to the file at once (nothing is lost on a crash)."""
+    def add(self, record: Result) -> Result:
+        """Redact a record (and drop its bodies unless kept), keep it, and append it to the file
+        at once (nothing is lost on a crash); the record as kept is returned."""
+        record = record.redacted(self.redactor)
+        if not self.bodies:
+            record = record.without_bodies()
+        line = result_line(record) if self.path is not None else ""
         with self._lock:
             self._records.append(record)
             self.count += 1
@@ -80,12 +73,22 @@ class RequestLog:
                 if self._file is None:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                     self._file = self.path.open("a", encoding="utf-8")
-                self._file.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+                    self._file.write(Document(spec=self.head.spec, run=self.head.run).to_jsonl())
+                self._file.write(line + "\n")
                 self._file.flush()
+        return record
 
-    def invalid(self) -> list[Record]:
+    def invalid(self) -> list[Result]:
         """The records of requests that broke the spec."""
         return [r for r in self._records if not r.valid]
+
+    def document(self) -> Document:
+        """The records kept in memory as a results document (with the log's head).
+
+        >>> RequestLog().document().results
+        []
+        """
+        return Document(self.records, spec=self.head.spec, run=self.head.run)
 
     def clear(self) -> None:
         """Forget the in-memory records (the file keeps its lines)."""
@@ -94,7 +97,7 @@ class RequestLog:
             self.count = 0
 
     def close(self) -> None:
-        """Close the file, if any."""
+        """Close the file, if any (a later record opens it again, after a new head line)."""
         with self._lock:
             if self._file is not None:
                 self._file.close()

@@ -18,6 +18,7 @@ from conformance.mock import Mock, MockRequest, MockResponse
 from conformance.mock.draw import draw
 from conformance.mock.log import Record, RequestLog
 from conformance.mock.transport import to_mock_request
+from conformance.results import Request, Response
 from conformance.spec import Spec
 from conformance.strategies import invalid_requests, requests
 
@@ -348,8 +349,9 @@ def test_request_log_is_written_as_jsonl_as_it_goes(spec: Spec, tmp_path: Path) 
     mock = Mock(spec, log=path)
     send(mock, "GET", "/v1/models")
     send(mock, "POST", "/v1/chat/completions", {"model": 1})
-    lines = [json.loads(line) for line in path.read_text().splitlines()]  # before close: flushed
-    assert [(x["operation"], x["status"], x["valid"]) for x in lines] == [
+    head, *lines = [json.loads(line) for line in path.read_text().splitlines()]  # flushed
+    assert head["format"] == "openai-conformance/results"  # then results (conformance.results)
+    assert [(x["operation"], x["response"]["status"], x["valid"]) for x in lines] == [
         ("listModels", 200, True),
         ("createChatCompletion", 400, False),
     ]
@@ -360,10 +362,10 @@ def test_request_log_is_written_as_jsonl_as_it_goes(spec: Spec, tmp_path: Path) 
 def test_memory_stays_bounded_while_the_file_keeps_every_request(tmp_path: Path) -> None:
     log = RequestLog(tmp_path / "requests.jsonl", keep=3)
     for i in range(5):
-        log.add(Record(0.0, "GET", f"/v1/models/{i}", "", "retrieveModel", 200, (), (), 1.0, ()))
+        log.add(Record("retrieveModel", Request("GET", f"/v1/models/{i}"), Response(200)))
     assert [r.path for r in log.records] == ["/v1/models/2", "/v1/models/3", "/v1/models/4"]
     assert log.count == 5
-    assert len((tmp_path / "requests.jsonl").read_text().splitlines()) == 5
+    assert len((tmp_path / "requests.jsonl").read_text().splitlines()) == 1 + 5  # head, records
     log.close()
 
 
