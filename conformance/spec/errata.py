@@ -43,6 +43,11 @@ OpenAI-specific errata (apply only where the named operations and schemas exist)
   chunk but the last, as chat streams do (``CreateChatCompletionStreamResponse`` says so).
 - ``openai-done-sentinel``: chat and legacy completion streams end with ``data: [DONE]``, which
   the spec says only in prose → the stream is marked as ending with ``[DONE]``.
+
+- ``list-ids-nullable``: a list envelope (``data`` array, ``has_more``, ``first_id``,
+  ``last_id``) declares its cursor ids as required strings, but the API answers an empty page
+  with ``null`` ids (Assistants messages and run steps) and leaves them out of unfiltered
+  ``listFiles`` and fine-tuning job pages (real traffic) → both nullable and optional.
 """
 
 from __future__ import annotations
@@ -388,6 +393,36 @@ def _openai_base64_embeddings(doc: dict[str, Any], nodes: list[Node]) -> Iterato
     )
 
 
+def _list_ids_nullable(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
+    for pointer, node, _ in nodes:
+        props = node.get("properties")
+        if not isinstance(props, dict) or not {"data", "has_more", "first_id", "last_id"} <= set(
+            props
+        ):
+            continue
+        targets = [
+            k
+            for k in ("first_id", "last_id")
+            if isinstance(props[k], dict) and not props[k].get("nullable")
+        ]
+        required = [k for k in ("first_id", "last_id") if k in (node.get("required") or [])]
+        if not targets and not required:
+            continue
+
+        def fix(node: dict[str, Any] = node, targets: list[str] = targets) -> None:
+            for key in targets:
+                prop = node["properties"][key]
+                node["properties"][key] = (
+                    {"allOf": [prop], "nullable": True}
+                    if "$ref" in prop
+                    else {**prop, "nullable": True}
+                )
+            if isinstance(node.get("required"), list):
+                node["required"] = [k for k in node["required"] if k not in ("first_id", "last_id")]
+
+        yield pointer, "first_id/last_id nullable (an empty page) and optional", fix
+
+
 def _has_schema(doc: dict[str, Any], name: str) -> bool:
     return name in ((doc.get("components") or {}).get("schemas") or {})
 
@@ -439,6 +474,11 @@ ERRATA: tuple[Erratum, ...] = (
     ),
     Erratum(
         "openai-done-sentinel", "chat and completion streams end with data: [DONE]", _done_sentinel
+    ),
+    Erratum(
+        "list-ids-nullable",
+        "list envelopes' first_id/last_id are null on an empty page, absent on some",
+        _list_ids_nullable,
     ),
 )
 
