@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
-import struct
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -105,7 +104,6 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
     if media_kind(media) != "json":
         return _binary(mock, call, code, media)
     ok = _check(mock, documented, media)
-    body = call.body if isinstance(call.body, dict) else {}
     kind = route.kind if route is not None else None
     semantic = get_profile(call.profile).semantic
     fitted, headers = _json_answer(mock, call, code, media, ok, notes)
@@ -116,7 +114,6 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
             fitted = obey(call, copy.deepcopy(fitted), code, ok)[1] or fitted
     elif resources is not None and code < 300:
         resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
-    fitted = _embeddings_as_asked(fitted, body.get("encoding_format") == "base64", ok, notes)
     return MockResponse(code, {"content-type": media, **headers}, (json.dumps(fitted).encode(),))
 
 
@@ -168,6 +165,7 @@ def obey(call: Call, body: Any, code: int, ok: Check) -> tuple[int, Any]:
         status=code,
         query=dict(call.request.query_pairs),
         path_params=call.params,
+        time=time.time(),
     )
     left = sum(v.is_error for v in comply(x))
     return (left, x.body) if ok(x.body) else (left, None)
@@ -218,44 +216,6 @@ def _fresh_id(mock: Mock, body: Any, ok: Check) -> Any:
         count += 1
     mock.issued[base] = count
     return replaced(body, {"id": f"{base}{count}"}, ok)
-
-
-_FLOAT32_MAX = 3.4028234663852886e38
-
-
-def _embeddings_as_asked(body: Any, base64_wanted: bool, ok: Check, notes: list[str]) -> Any:
-    """Embeddings in the encoding the request asked for, as the API sends them.
-
-    ``encoding_format: base64`` gets base64 little-endian float32 strings (OpenAI's SDKs ask
-    for them by default and decode them); ``float`` (the default) gets arrays, even where the
-    spec admits both (erratum ``openai-base64-embeddings``). When the schema does not admit the
-    strings (2.3.0 without that erratum), the deviation is written in the request log's notes.
-    """
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list):
-        return body
-    if not any(isinstance(item, dict) and "embedding" in item for item in data):
-        return body
-    items = []
-    for item in data:
-        vector = item.get("embedding") if isinstance(item, dict) else None
-        if isinstance(vector, str) or vector == []:  # drawn as a string, or empty: a real
-            # embedding has dimensions, so numbers made from the string (or a word)
-            vector = [round(b / 255 - 0.5, 6) for b in (vector or "embedding").encode()[:64]]
-        if isinstance(vector, list) and all(isinstance(x, (int, float)) for x in vector):
-            if base64_wanted:
-                finite = (max(-_FLOAT32_MAX, min(_FLOAT32_MAX, float(x))) for x in vector)
-                packed = struct.pack(f"<{len(vector)}f", *finite)  # beyond float32: clamped
-                item = {**item, "embedding": base64.b64encode(packed).decode()}
-            else:
-                item = {**item, "embedding": vector}
-        items.append(item)
-    encoded = {**body, "data": items}
-    if base64_wanted and not ok(encoded):
-        notes.append(
-            "encoding_format=base64: embeddings served as base64 strings, as the API does; the spec declares arrays"
-        )
-    return encoded if base64_wanted or ok(encoded) else body
 
 
 def _has_choices(case: Any) -> bool:
@@ -389,7 +349,7 @@ def _stream(mock: Mock, call: Call, code: int, notes: list[str]) -> MockResponse
             call.seed,
         )
         events = case.events
-    fitted = fit_events(events, fields=request_fields(body), path_params=call.params)
+    fitted = fit_events(events, path_params=call.params)
     if fitted is not events and not _stream_errors(mock, op, fitted, code):
         events = fitted
     if get_profile(call.profile).semantic:

@@ -10,7 +10,6 @@ semantic rules' (``conformance.validate.semantics``), which the ``typical`` prof
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -78,36 +77,22 @@ def fit_body(
     if item is not None and item in path_params and "id" in body:
         ids["id"] = path_params[item]
     body = overlay(body, ids, ok)
-    body = overlay(body, {k: v for k, v in fields.items() if k in body or k == "model"}, ok)
+    body = overlay(body, {k: v for k, v in fields.items() if k in body}, ok)
     body = overlay(body, {k: v for k, v in fields.items() if k not in body}, ok)
     if isinstance(body.get("data"), list) and body.get("object") not in (None, "list"):
         body = overlay(body, {"object": "list"}, ok)  # list envelopes say "list"
-    inputs = fields.get("input")
-    data = body.get("data")
-    if isinstance(data, list) and data and all(isinstance(d, dict) and "index" in d for d in data):
-        count = (
-            len(inputs)
-            if isinstance(inputs, list) and inputs and not isinstance(inputs[0], int)
-            else 1
-        )
-        items = [{**copy.deepcopy(data[i % len(data)]), "index": i} for i in range(count)]
-        body = overlay(body, {"data": items}, ok)  # one embedding per input, indexed 0..n-1
     return body
 
 
 def fit_events(
-    events: tuple[sse.Event, ...],
-    *,
-    fields: Mapping[str, Any],
-    path_params: Mapping[str, str],
+    events: tuple[sse.Event, ...], *, path_params: Mapping[str, str]
 ) -> tuple[sse.Event, ...]:
-    """Stream events with the request's ``model`` and the path's ids in every object they carry.
+    """Stream events with the path's ids (``thread_id``, ``run_id``…) in every object they carry
+    (the requested ``model`` is the ``rule.model.echo`` rule's).
 
     The caller validates the whole stream afterwards and keeps the unfitted one if it fails.
     """
-    changes = {k: v for k, v in path_params.items()}
-    if isinstance(fields.get("model"), str):
-        changes["model"] = fields["model"]
+    changes = dict(path_params)
     if not changes:
         return events
     out = []
