@@ -39,6 +39,7 @@ __all__ = [
     "response_events",
     "response_stream",
     "streams",
+    "typical_response",
 ]
 
 Events = tuple[sse.Event, ...]
@@ -193,61 +194,42 @@ def response_stream(spec: Spec, response: Mapping[str, Any]) -> Events:
     return response_events(dict(response), numbered=_numbered(spec))
 
 
-def _responses(ctx: Context, op: Operation) -> st.SearchStrategy[Events]:
-    """A typical Response answering a plain request (text, a function call, or text cut short
-    by max_output_tokens), made to obey it, then streamed by ``response_events``."""
+def _answer(ctx: Context, op: Operation) -> st.SearchStrategy[dict[str, Any]]:
+    """A completed Response with one assistant message of text (the spec's own output_text
+    shape), usage that adds up, and the defaults a plain request gets echoed."""
     media = op.responses["200"].content.get("application/json") if "200" in op.responses else None
     if media is None or media.schema is None:
         return st.nothing()
     response, usage = ctx.response_schema(media.schema), _component(ctx, "ResponseUsage")
     logprobs = "logprobs" in _required(ctx, "OutputTextContent")  # 2026-08
-    sequenced = _numbered(ctx.spec)
 
     @st.composite
-    def build(draw: st.DrawFn) -> Events:
-        suffix, model = draw(_TOKEN), draw(st.sampled_from(MODELS))
-        shape = draw(st.sampled_from(["text", "call", "cut"]))
-        request: dict[str, Any] = {"model": model, "input": "Say hi", "stream": True}
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        suffix = draw(_TOKEN)
         text = "".join(draw(_PIECES)).strip()
         part: dict[str, Any] = {"type": "output_text", "text": text, "annotations": []}
         if logprobs:
             part["logprobs"] = []
-        item: dict[str, Any] = {
+        message = {
             "id": "msg_" + suffix,
             "type": "message",
             "role": "assistant",
-            "status": "incomplete" if shape == "cut" else "completed",
+            "status": "completed",
             "content": [part],
         }
-        if shape == "call":
-            request["tools"] = [_WEATHER_TOOL]
-            place = draw(st.sampled_from(["Paris", "Tokyo", "Lima"]))
-            item = {
-                "id": "fc_" + suffix,
-                "type": "function_call",
-                "call_id": "call_" + draw(_TOKEN),
-                "name": "get_weather",
-                "arguments": json.dumps({"location": place}),
-                "status": "completed",
-            }
-        if shape == "cut":
-            request["max_output_tokens"] = draw(st.integers(16, 64))
-        spent = {
-            "input_tokens": draw(st.integers(5, 400)),
-            "output_tokens": len(text.split()) + 2,
-        }
+        spent = {"input_tokens": draw(st.integers(5, 400)), "output_tokens": len(text.split()) + 2}
         tokens = draw(usage)
         tokens.update(spent, total_tokens=sum(spent.values()))
         final = {
             **draw(response),
             "id": "resp_" + suffix,
             "object": "response",
-            "model": model,
-            "status": "incomplete" if shape == "cut" else "completed",
-            "incomplete_details": {"reason": "max_output_tokens"} if shape == "cut" else None,
+            "model": draw(st.sampled_from(MODELS)),
+            "status": "completed",
+            "incomplete_details": None,
             "error": None,
             "instructions": None,
-            "output": [item],
+            "output": [message],
             "parallel_tool_calls": True,
             "tool_choice": "auto",
             "tools": [],
@@ -257,6 +239,50 @@ def _responses(ctx: Context, op: Operation) -> st.SearchStrategy[Events]:
             "usage": tokens,
         }
         final.pop("output_text", None)
+        return final
+
+    return build()
+
+
+def typical_response(spec: Spec, operation: str = "createResponse") -> st.SearchStrategy[Any]:
+    """Typical final Responses: completed, one assistant message of text in the spec's shape,
+    usage that adds up — to make obey the request (``comply``), then to send as JSON or stream
+    (``response_stream``). The schema's own draws often have no output, and the rules can only
+    add an empty message to those (the text part's shape differs between spec versions).
+
+    >>> x = Exchange("createResponse", request, body=draw(typical_response(spec))); comply(x)  # doctest: +SKIP
+    """
+    ctx = context(spec, "typical")
+    op = ctx.operation(operation)
+    return ctx.cached(("typical-response", op.operation_id), lambda: _answer(ctx, op))
+
+
+def _responses(ctx: Context, op: Operation) -> st.SearchStrategy[Events]:
+    """A typical Response answering a plain request (text, a function call, or text cut short
+    by max_output_tokens), made to obey it, then streamed by ``response_events``."""
+    answers, sequenced = _answer(ctx, op), _numbered(ctx.spec)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Events:
+        final = draw(answers)
+        request: dict[str, Any] = {"model": final["model"], "input": "Say hi", "stream": True}
+        shape = draw(st.sampled_from(["text", "call", "cut"]))
+        if shape == "call":
+            request["tools"] = [_WEATHER_TOOL]
+            place = draw(st.sampled_from(["Paris", "Tokyo", "Lima"]))
+            call = {
+                "id": "fc_" + final["id"].removeprefix("resp_"),
+                "type": "function_call",
+                "call_id": "call_" + draw(_TOKEN),
+                "name": "get_weather",
+                "arguments": json.dumps({"location": place}),
+                "status": "completed",
+            }
+            final["output"] = [call]
+        if shape == "cut":
+            request["max_output_tokens"] = draw(st.integers(16, 64))
+            final["status"] = final["output"][0]["status"] = "incomplete"
+            final["incomplete_details"] = {"reason": "max_output_tokens"}
         answer = Exchange("createResponse", request, body=final)
         comply(answer)
         stream = Exchange.streamed(

@@ -169,7 +169,7 @@ CODES.update(
         "rule.responses.status-details": "a Response's incomplete_details is set exactly when its status is incomplete, its error exactly when failed",
         "rule.responses.terminal": "the answer to POST /responses without background: true has a final status (completed, incomplete or failed)",
         "rule.responses.max-output-tokens": "a Response's usage.output_tokens is at most the max_output_tokens asked",
-        "rule.responses.echo": "a Response repeats the request's instructions, temperature, top_p, tool_choice, max_output_tokens, previous_response_id, metadata, store, text.format (type, name) and tools (type, name)",
+        "rule.responses.echo": "a Response repeats the request's instructions, temperature, top_p, tool_choice, max_output_tokens, previous_response_id, metadata, store, parallel_tool_calls, truncation, text.format (type, name) and tools (type, name), or their defaults when left out",
         "rule.responses.tool-calls": "a Response's tool calls (function_call, web_search_call…) are only for tools of that kind (and name) that were sent, and none with tool_choice none",
         "rule.responses.tool-choice": "a forced tool_choice (required, a named function or tool type, allowed_tools required) is obeyed by a completed Response",
         "rule.responses.tool-arguments-schema": "a Response's call of a strict function tool has arguments valid against the declared parameters",

@@ -52,7 +52,8 @@ CALLS = {
     "mcp_list_tools": "mcp",
     "mcp_approval_request": "mcp",
 }
-# request fields the Response repeats as sent (seen on real traffic, or documented)
+# request fields the Response repeats as sent (seen on real traffic, or documented), with what it
+# says when the request left them out (every real answer does; top_p varies by model)
 _ECHOED = (
     "instructions",
     "temperature",
@@ -62,7 +63,22 @@ _ECHOED = (
     "previous_response_id",
     "metadata",
     "store",
+    "parallel_tool_calls",
+    "truncation",
 )
+_DEFAULTS: dict[str, Any] = {
+    "instructions": None,
+    "temperature": 1.0,
+    "tool_choice": "auto",
+    "max_output_tokens": None,
+    "previous_response_id": None,
+    "metadata": {},
+    "store": True,
+    "parallel_tool_calls": True,
+    "truncation": "disabled",
+    "tools": [],
+    "text": {"type": "text"},  # the format
+}
 
 
 def tool_kind(tool_type: Any) -> str:
@@ -273,19 +289,36 @@ def _tool_key(tool: Any) -> tuple[Any, Any]:
     return (tool.get("type"), tool.get("name")) if isinstance(tool, dict) else (None, None)
 
 
+def _expected(x: Exchange, name: str) -> tuple[bool, Any]:
+    """(known, value) the Response should say for a request field: what was sent, else the
+    default (unknown when a stored prompt may set it)."""
+    if name == "text":
+        text = x.asked("text")
+        fmt = text.get("format") if isinstance(text, dict) else None
+        if isinstance(fmt, dict):
+            return True, fmt
+    elif x.sent(name):
+        return True, x.asked(name)
+    if x.sent("prompt") or name not in _DEFAULTS:
+        return False, None
+    return True, _DEFAULTS[name]
+
+
 def _echo_findings(x: Exchange, response: Obj) -> Iterator[tuple[str, Any, Any]]:
-    """(field, sent, echoed) of each request field the Response does not repeat."""
+    """(field, expected, echoed) of each request field the Response does not repeat."""
     for name in _ECHOED:
-        if x.sent(name) and name in response and not _same(x.asked(name), response[name]):
-            yield name, x.asked(name), response[name]
-    fmt = (x.asked("text") or {}).get("format") if isinstance(x.asked("text"), dict) else None
-    if isinstance(fmt, dict) and isinstance(response.get("text"), dict):
+        known, value = _expected(x, name)
+        if known and name in response and not _same(value, response[name]):
+            yield name, value, response[name]
+    known, fmt = _expected(x, "text")
+    if known and isinstance(response.get("text"), dict):
         echoed = response["text"].get("format")
         keys = ("type", "name") if fmt.get("type") == "json_schema" else ("type",)
         if not isinstance(echoed, dict) or any(fmt.get(k) != echoed.get(k) for k in keys):
             yield "text", fmt, echoed
-    if x.sent("tools") and isinstance(response.get("tools"), list):
-        sent = [_tool_key(t) for t in x.asked("tools")]
+    known, tools = _expected(x, "tools")
+    if known and isinstance(tools, list) and isinstance(response.get("tools"), list):
+        sent = [_tool_key(t) for t in tools]
         if sent != [_tool_key(t) for t in response["tools"]]:
             yield "tools", sent, [_tool_key(t) for t in response["tools"]]
 
@@ -293,12 +326,13 @@ def _echo_findings(x: Exchange, response: Obj) -> Iterator[tuple[str, Any, Any]]
 @rule("rule.responses.echo", operations=CREATE_OPS, request=True)
 def echo(x: Exchange) -> Iterator[Finding]:
     """The Response repeats the request's instructions, temperature, top_p, tool_choice,
-    max_output_tokens, previous_response_id, metadata, store, text.format (type, name) and
-    tools (type, name, in order)."""
+    max_output_tokens, previous_response_id, metadata, store, parallel_tool_calls, truncation,
+    text.format (type, name) and tools (type, name, in order) — and says their defaults when the
+    request left them out (no stored ``prompt``): null, 1.0, auto, {}, true, disabled, text, []."""
     for event, pointer, response in responses_in(x):
         for name, sent, echoed in _echo_findings(x, response):
             yield Finding(
-                f"{name} is not what the request sent",
+                f"{name} is not what the request sent (or its default)",
                 f"{pointer}/{name}",
                 event,
                 sent,
@@ -311,10 +345,8 @@ def echo(x: Exchange) -> Iterator[Finding]:
 def _fix_echo(x: Exchange) -> None:
     for _, _, response in responses_in(x):
         for name, _, _ in list(_echo_findings(x, response)):
+            value = copy.deepcopy(_expected(x, name)[1])
             if name == "text":
-                response["text"] = {
-                    **response["text"],
-                    "format": copy.deepcopy(x.asked("text")["format"]),
-                }
+                response["text"] = {**response["text"], "format": value}
             else:
-                response[name] = copy.deepcopy(x.asked(name))
+                response[name] = value

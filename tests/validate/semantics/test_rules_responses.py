@@ -185,6 +185,20 @@ CASES = [
         "/tools",
         [("function", "get_weather")],
     ),
+    (  # left out: the default, 1.0
+        "rule.responses.echo",
+        ASK,
+        answer(temperature=0.5),
+        "/temperature",
+        1.0,
+    ),
+    (
+        "rule.responses.echo",
+        ASK,
+        answer(tools=[WEATHER]),
+        "/tools",
+        [],
+    ),
     (
         "rule.responses.tool-calls",
         ASK,
@@ -334,6 +348,7 @@ COMPLIANT = [
         ),
     ),
     ({**ASK, "background": True}, answer(status="queued", output=[])),
+    ({**ASK, "prompt": {"id": "pmpt_1"}}, answer(instructions="From the stored prompt.")),
     (
         {**ASK, "tools": [{"type": "web_search_preview"}]},
         answer(

@@ -15,7 +15,7 @@ from support import SPECS
 
 from conformance.spec import Spec, load_spec
 from conformance.strategies import responses
-from conformance.strategies.streams import response_stream
+from conformance.strategies.streams import response_stream, typical_response
 from conformance.validate import Validator
 from conformance.validate.semantics import Exchange, check, comply
 
@@ -124,3 +124,24 @@ def test_typical_runs_obey_the_rules_and_stay_valid(
         assert _ours(x) == [], x.body
         errors = [v for v in strict.response(op, status=200, body=x.body) if v.is_error]
         assert errors == [], [str(v) for v in errors[:3]]
+
+
+def test_typical_response_answers_in_text_and_obeys_every_request(spec: Spec) -> None:
+    strict = Validator(spec, strict=True)
+    op = spec.operation("createResponse")
+    for body in support.draw(typical_response(spec), 4, FAST):
+        for request in REQUESTS:
+            x = Exchange("createResponse", request, body=copy.deepcopy(body))
+            comply(x)
+            assert _ours(x) == [], (request, x.body)
+            assert not [v for v in strict.response(op, status=200, body=x.body) if v.is_error]
+            kinds = [item["type"] for item in x.body["output"]]
+            if request.get("tool_choice") in (None, "none"):  # a plain answer: text
+                assert kinds == ["message"]
+                assert x.body["output"][0]["content"][0]["text"]
+            else:
+                assert "function_call" in kinds
+            streamed = Exchange.streamed("createResponse", request, response_stream(spec, x.body))
+            comply(streamed)
+            assert _ours(streamed) == []
+            assert not [v for v in strict.stream(op, streamed.sse_events()) if v.is_error]
