@@ -3,6 +3,7 @@ and the mock's request log written in it."""
 
 from __future__ import annotations
 
+import ast
 import doctest
 import json
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ from conformance.results import message as message_module
 from conformance.results import redact as redact_module
 from conformance.results import result as result_module
 from conformance.spec import Spec, load_spec
-from conformance.validate import Validator, Violation
+from conformance.validate import Validator, Violation, semantics
 from conformance.validate.examples import check_examples
 
 V230 = SPECS / "openai-2.3.0.yaml"
@@ -370,6 +371,33 @@ def test_spec_examples_json_is_a_results_document(capsys: pytest.CaptureFixture[
     assert doc.run["producer"] == "spec examples" and doc.spec["version"] == "2.3.0"
     assert len(doc.results) == 150 and any(not r.valid for r in doc.results)
     assert all(r.name.startswith("#/paths/") and r.operation for r in doc.results)
+
+
+def test_the_rules_judge_a_logged_exchange_as_they_judge_the_traffic(spec: Spec) -> None:
+    mock = Mock(spec, seed=2)
+    with mock_router(mock), httpx.Client(headers=AUTH) as client:
+        client.post(f"{BASE}/chat/completions", json={**CHAT, "n": 2})
+        client.post(f"{BASE}/chat/completions", json={**CHAT, "stream": True})
+    plain, streamed = (r.exchange() for r in mock.records)
+    assert plain.asked("n") == 2 and len(plain.body["choices"]) == 2
+    assert streamed.is_stream and streamed.events and streamed.events[-1].data == "[DONE]"
+    assert semantics.check(plain) == [] and semantics.check(streamed) == []  # typical obeys
+    plain.body["choices"].pop()
+    assert "rule.chat.n-choices" in {v.code for v in semantics.check(plain)}
+
+
+def test_results_import_only_the_layers_above_them() -> None:
+    allowed = {"errors", "sse", "spec", "schema", "validate", "results", ""}
+    for path in Path(results.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                top = (node.module or "").split(".")[0] if node.level > 1 else "results"
+                assert top in allowed, (path.name, node.module)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = (
+                    [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+                )
+                assert not any(str(n).startswith("conformance") for n in names), path.name
 
 
 def test_exported_names() -> None:
