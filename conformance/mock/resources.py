@@ -212,16 +212,15 @@ class Resources:
             after=query.get("after"),
             before=query.get("before"),
         )
-        body = {**generated, "data": page.data}
-        for name, value in (
-            ("has_more", page.has_more),
-            ("first_id", page.first_id),
-            ("last_id", page.last_id),
+        cursor = {"has_more": page.has_more, "first_id": page.first_id, "last_id": page.last_id}
+        # every cursor field the envelope takes, even where the draw left an optional one out
+        for fields in (
+            cursor,
+            {k: v for k, v in cursor.items() if k in generated or k == "has_more"},
         ):
-            if name in generated or name in ("has_more",):
-                body[name] = value
-        if ok(body):
-            return body
+            body = {**generated, "data": page.data, **fields}
+            if ok(body):
+                return body
         body = {**generated, "data": page.data}
         return body if ok(body) else generated
 
