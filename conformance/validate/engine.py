@@ -186,7 +186,17 @@ class Engine:
         ``unevaluatedProperties`` errors: a property undeclared inside a ``oneOf``/``anyOf``
         branch fails that branch there, which drops its annotations and so makes every property
         of the enclosing object look undeclared, while the real one is never named.
+
+        The walk is skipped when the strict schema fails nowhere the lenient one does not: an
+        undeclared property the walk would name fails the strict schema at its object or at a
+        union on the way to it, which the lenient schema passes.
         """
+        lenient = {
+            (tuple(e.instance_path), e.kind.name) for e in self.compiled(ref).iter_errors(instance)
+        }
+        strict = self.compiled(ref, True).iter_errors(instance)
+        if all((tuple(e.instance_path), e.kind.name) in lenient for e in strict):
+            return []
         return undeclared(self.schemas, self._fits, ref, instance, prefix)
 
     def _fits(self, ref: str, instance: Any) -> bool:

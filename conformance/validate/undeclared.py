@@ -17,7 +17,9 @@ else is, whatever fails elsewhere.
 
 from __future__ import annotations
 
+import functools
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +35,20 @@ Fits = Callable[[str, Any], bool]  # (absolute $ref, instance) → does the inst
 _OBJECT_KEYS = ("properties", "patternProperties", "additionalProperties", "unevaluatedProperties")
 _COMPOSED = ("$ref", "allOf", "anyOf", "oneOf", "if", "not", "dependentSchemas")
 _MAX_DEPTH = 256
+# ref → converted node, per schema set: a set's document only grows, a ref's node never changes
+_NODES: weakref.WeakKeyDictionary[SchemaSet, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _resolver(schemas: SchemaSet) -> Callable[[str], Any]:
+    nodes = _NODES.setdefault(schemas, {})
+
+    def resolve(ref: str) -> Any:
+        node = nodes.get(ref, nodes)
+        if node is nodes:
+            node = nodes[ref] = schemas.resolve(ref)
+        return node
+
+    return resolve
 
 
 def undeclared(
@@ -45,16 +61,17 @@ def undeclared(
     >>> undeclared(schemas, engine_fits, ref, {"id": "x", "extra": 1})  # doctest: +SKIP
     [('', 'extra', 'urn:…#/$defs/…')]
     """
+    resolve = _resolver(schemas)
     found: list[tuple[str, str, str]] = []
     todo: list[tuple[list[str], Any, str, int]] = [([ref], instance, prefix, 0)]
     while todo:
         refs, value, pointer, depth = todo.pop()
         if depth > _MAX_DEPTH or not isinstance(value, (dict, list)):
             continue
-        applicable = _applicable(schemas, fits, refs, value)
+        applicable = _applicable(resolve, fits, refs, value)
         if applicable is None:
             continue  # fits no branch of a union: what it declares is unknown
-        nodes = [(r, schemas.resolve(r)) for r in applicable]
+        nodes = [(r, resolve(r)) for r in applicable]
         if isinstance(value, list):
             for index, item in enumerate(value):
                 subs = _item_schemas(nodes, index)
@@ -77,7 +94,9 @@ def undeclared(
     return found
 
 
-def _applicable(schemas: SchemaSet, fits: Fits, refs: list[str], value: Any) -> list[str] | None:
+def _applicable(
+    resolve: Callable[[str], Any], fits: Fits, refs: list[str], value: Any
+) -> list[str] | None:
     """The refs of every schema applying to ``value`` (see the module docstring); None when it
     fits no branch of a union, or more than one of a ``oneOf``."""
     out: list[str] = []
@@ -88,7 +107,7 @@ def _applicable(schemas: SchemaSet, fits: Fits, refs: list[str], value: Any) -> 
         if ref in seen:
             continue
         seen.add(ref)
-        node = schemas.resolve(ref)
+        node = resolve(ref)
         if not isinstance(node, dict):
             continue  # a boolean schema declares nothing
         out.append(ref)
@@ -115,6 +134,7 @@ def _applicable(schemas: SchemaSet, fits: Fits, refs: list[str], value: Any) -> 
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _child(ref: str, *tokens: str | int) -> str:
     """The ref of a subschema: ``ref`` (its fragment already quoted) and tokens below it."""
     return ref + "".join("/" + quote(escape(str(t)), safe=FRAGMENT_SAFE) for t in tokens)
