@@ -70,6 +70,7 @@ def test_errata_catalogue() -> None:
         "openai-run-streams",
         "openai-completion-stream",
         "openai-done-sentinel",
+        "list-ids-nullable",
     ]
     assert all(e.summary for e in ERRATA)
 
