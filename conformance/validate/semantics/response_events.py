@@ -36,6 +36,20 @@ TERMINAL = {
     "response.failed": "failed",
 }
 _PIECE = re.compile(r"\s*\S+|\s+")
+# output items whose status may be in_progress (added as such; any other keeps its final status)
+_STARTED = frozenset(
+    {
+        "message",
+        "function_call",
+        "reasoning",
+        "web_search_call",
+        "file_search_call",
+        "computer_call",
+        "code_interpreter_call",
+        "image_generation_call",
+        "local_shell_call",
+    }
+)
 
 
 def pieces(text: str) -> list[str]:
@@ -93,9 +107,9 @@ def _item_events(index: int, item: Obj, numbered: bool) -> Iterator[Obj]:
         item_id = f"item_{index}"
         item["id"] = item_id
     added = copy.deepcopy(item)
-    if "status" in added:
-        added["status"] = "in_progress"
     kind = item.get("type")
+    if "status" in added and kind in _STARTED:
+        added["status"] = "in_progress"
     if kind == "message":
         added["content"] = []
     elif kind == "function_call":
@@ -188,8 +202,9 @@ def restream(x: Exchange) -> None:
         if d.get("type") in ("response.created", "response.in_progress")
         and isinstance(d.get("response"), dict)
     }
+    rebuilt = response_events(final, numbered=_numbered(x))
     x.events = []
-    for e in response_events(final, numbered=_numbered(x)):
+    for e in rebuilt:
         data = json.loads(e.data)
         if data["type"] in opening:
             data["response"] = {**opening[data["type"]], **_lifecycle(data["response"])}

@@ -474,6 +474,7 @@ def test_stream_rule_flags_and_fixer_fixes(code: str, edit: Any, event: int, poi
     added = [d["item"]["id"] for d in datas if d["type"] == "response.output_item.added"]
     assert added == [item["id"] for item in datas[-1]["response"]["output"]]
     assert added[:1] == ["msg_1"]
+    assert [d["sequence_number"] for d in datas] == list(range(len(datas)))  # numbered still
 
 
 def test_stream_fixers_keep_the_numbering_of_the_stream() -> None:
