@@ -70,6 +70,10 @@ class Engine:
         self._compiled: dict[tuple[str, bool], Any] = {}
         self._reference: dict[str, Any] = {}
         self._formats = schemas.direction == "request"
+        # pure functions of the schemas, memoised for the error path (see _union)
+        self._unions: dict[tuple[str, str], tuple[list[str], Any] | None] = {}
+        self._declared: dict[tuple[str, str, Any], bool] = {}
+        self._tags: dict[str, bool] = {}
 
     def _current_registry(self) -> Any:
         if self._registry_size != len(self.schemas.defs):
@@ -162,11 +166,12 @@ class Engine:
         if self.compiled(ref, True).is_valid(instance):
             return []
         made = dict(where=where, operation=operation, event=event)
+        errors = list(self.compiled(ref).iter_errors(instance))  # once: both below read them
         out = [
             Violation(severity=ERROR, pointer=prefix + pointer, **made, **fields)  # type: ignore[arg-type]
-            for pointer, fields in self._errors(ref, instance, "", 0)
+            for pointer, fields in self._errors(ref, instance, "", 0, errors)
         ]
-        for base, name, keyword_location in self._undeclared(ref, instance, prefix):
+        for base, name, keyword_location in self._undeclared(ref, instance, prefix, errors):
             out.append(
                 Violation(
                     message=f"property {name!r} is not declared by the schema",
@@ -179,7 +184,9 @@ class Engine:
             )
         return out
 
-    def _undeclared(self, ref: str, instance: Any, prefix: str) -> list[tuple[str, str, str]]:
+    def _undeclared(
+        self, ref: str, instance: Any, prefix: str, errors: list[Any] | None = None
+    ) -> list[tuple[str, str, str]]:
         """(object pointer, property, schema location) of each property no schema declares.
 
         Found by walking the lenient schema (:mod:`.undeclared`), not from the strict schema's
@@ -191,9 +198,9 @@ class Engine:
         undeclared property the walk would name fails the strict schema at its object or at a
         union on the way to it, which the lenient schema passes.
         """
-        lenient = {
-            (tuple(e.instance_path), e.kind.name) for e in self.compiled(ref).iter_errors(instance)
-        }
+        if errors is None:  # the lenient schema's errors, when the caller has none yet
+            errors = list(self.compiled(ref).iter_errors(instance))
+        lenient = {(tuple(e.instance_path), e.kind.name) for e in errors}
         strict = self.compiled(ref, True).iter_errors(instance)
         if all((tuple(e.instance_path), e.kind.name) in lenient for e in strict):
             return []
@@ -205,10 +212,12 @@ class Engine:
     # -- error refinement ---------------------------------------------------------------------
 
     def _errors(
-        self, ref: str, instance: Any, base: str, depth: int
+        self, ref: str, instance: Any, base: str, depth: int, errors: list[Any] | None = None
     ) -> list[tuple[str, dict[str, Any]]]:
         found: list[tuple[str, dict[str, Any]]] = []
-        for error in self.compiled(ref).iter_errors(instance):
+        if errors is None:
+            errors = list(self.compiled(ref).iter_errors(instance))
+        for error in errors:
             pointer = base + _pointer(error.instance_path)
             keyword = error.kind.name
             location = error.absolute_keyword_location or ""
@@ -234,19 +243,12 @@ class Engine:
         self, location: str, keyword: str, error: Any, pointer: str, depth: int
     ) -> list[tuple[str, dict[str, Any]]] | None:
         """For a failed oneOf/anyOf: the errors of the branch the data was meant for."""
-        uri, kw_pointer = split_location(location)
-        if uri != self.schemas.uri:
+        union = self._union(location, keyword)
+        if union is None:
             return None
-        parent_pointer = kw_pointer.rsplit("/", 1)[0]
-        try:
-            parent = pointer_get(self.schemas.document(False), parent_pointer)
-        except KeyError:
-            return None
-        branches = parent.get(keyword) or []
+        branch_refs, disc = union
         instance = error.instance
-        spec_path = self.schemas.spec_location(location)
-        disc = parent.get(DISCRIMINATOR)
-        candidates = range(len(branches))
+        candidates: Any = range(len(branch_refs))
         if isinstance(disc, dict) and disc.get("keyword") == keyword and isinstance(instance, dict):
             prop = disc["propertyName"]
             mapping = disc["mapping"]
@@ -255,9 +257,7 @@ class Engine:
                 if str(value) in mapping:
                     candidates = mapping[str(value)]
                     if len(candidates) == 1:
-                        branch_ref = self.schemas.pointer_ref(
-                            f"{parent_pointer}/{keyword}/{candidates[0]}"
-                        )
+                        branch_ref = branch_refs[candidates[0]]
                         return self._errors(branch_ref, instance, pointer, depth + 1) or None
                 elif disc.get("complete"):
                     known = ", ".join(sorted(mapping)[:12]) + (", …" if len(mapping) > 12 else "")
@@ -267,19 +267,28 @@ class Engine:
                             {
                                 "message": f"unknown {prop} {value!r} (expected one of: {known})",
                                 "keyword": "discriminator",
-                                "schema_path": spec_path,
+                                "schema_path": self.schemas.spec_location(location),
                             },
                         )
                     ]
         # no discriminator, or several branches share the tag: the branch that fails least
         if keyword == "oneOf" and error.kind.name == "oneOf" and "more than one" in error.message:
             return None
+        # each branch's errors are in the union error's context already (their instance paths
+        # start at the validated instance, not at the union's: ``skip`` drops that prefix)
+        context = _context(error, len(branch_refs))
+        skip = len(list(error.instance_path))
         scored = []
         for index in candidates:
-            branch_ref = self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{index}")
-            if self.compiled(branch_ref).is_valid(instance):
-                return None  # e.g. oneOf matched more than one branch: keep the original error
-            tags, count = self._fit(branch_ref, instance, depth)
+            branch_ref = branch_refs[index]
+            if context is None:
+                if self.compiled(branch_ref).is_valid(instance):
+                    return None  # e.g. oneOf matched more than one branch: keep the original error
+                tags, count = self._fit(branch_ref, instance, depth)
+            else:
+                if not context[index]:
+                    return None
+                tags, count = self._score(context[index], skip, depth)
             scored.append(((len(tags), count), tags, branch_ref))
         if not scored:
             return None
@@ -300,6 +309,31 @@ class Engine:
             return None  # a tie: no branch is clearly the one meant
         return self._errors(scored[0][2], instance, pointer, depth + 1) or None
 
+    def _union(self, location: str, keyword: str) -> tuple[list[str], Any] | None:
+        """The branch refs and the discriminator of the ``oneOf``/``anyOf`` whose keyword
+        location this is (None outside the lenient document); memoised, as converted schemas
+        never change once made."""
+        key = (location, keyword)
+        if key in self._unions:
+            return self._unions[key]
+        found: tuple[list[str], Any] | None = None
+        uri, kw_pointer = split_location(location)
+        if uri == self.schemas.uri:
+            parent_pointer = kw_pointer.rsplit("/", 1)[0]
+            try:
+                parent = pointer_get(self.schemas.document(False), parent_pointer)
+            except KeyError:
+                parent = None
+            if parent is not None:
+                branches = parent.get(keyword) or []
+                refs = [
+                    self.schemas.pointer_ref(f"{parent_pointer}/{keyword}/{i}")
+                    for i in range(len(branches))
+                ]
+                found = (refs, parent.get(DISCRIMINATOR))
+        self._unions[key] = found
+        return found
+
     def _fit(self, ref: str, instance: Any, depth: int) -> tuple[frozenset[str], int]:
         """How badly ``instance`` misses a branch: (what does not fit its type or tags, errors).
 
@@ -308,36 +342,68 @@ class Engine:
         type. A branch that is itself an undiscriminated oneOf/anyOf (AssistantStreamEvent's
         groups) scores as its best sub-branch.
         """
-        errors = list(self.compiled(ref).iter_errors(instance))
+        return self._score(list(self.compiled(ref).iter_errors(instance)), 0, depth, instance)
+
+    def _score(
+        self, errors: list[Any], skip: int, depth: int, instance: Any = _ABSENT
+    ) -> tuple[frozenset[str], int]:
+        """:meth:`_fit` from a branch's errors (their instance paths less ``skip`` leading
+        parts); ``instance`` is needed only where no union error context stands in for it."""
         if not errors:
             return frozenset(), 0
         first = errors[0]
         if len(errors) == 1 and first.kind.name in ("oneOf", "anyOf") and depth < 8:
-            uri, kw_pointer = split_location(first.absolute_keyword_location or "")
-            if uri == self.schemas.uri and not list(first.instance_path):
-                try:
-                    branches = pointer_get(self.schemas.document(False), kw_pointer)
-                except KeyError:
-                    branches = []
-                subs = [
-                    self._fit(self.schemas.pointer_ref(f"{kw_pointer}/{i}"), instance, depth + 1)
-                    for i, _ in enumerate(branches)
-                ]
+            refs = self._branches(first.absolute_keyword_location or "")
+            if refs is not None and len(list(first.instance_path)) == skip:
+                context = _context(first, len(refs))
+                if context is not None:
+                    subs = [self._score(sub, skip, depth + 1) for sub in context]
+                elif instance is not _ABSENT:
+                    subs = [self._fit(sub, instance, depth + 1) for sub in refs]
+                else:
+                    subs = [self._fit(sub, first.instance, depth + 1) for sub in refs]
                 if subs:
                     return min(subs, key=lambda s: (len(s[0]), s[1]))
         tags = set()
         for e in errors:
-            path = list(e.instance_path)
+            path = list(e.instance_path)[skip:]
             if e.kind.name == "type" and not path:
                 tags.add("/")
             elif e.kind.name in ("enum", "const") and len(path) == 1 and self._is_tag(e):
                 tags.add(str(path[0]))
         return frozenset(tags), len(errors)
 
+    def _branches(self, location: str) -> list[str] | None:
+        """The refs of the branches under a ``oneOf``/``anyOf`` keyword location (None outside
+        the lenient document; memoised)."""
+        key = (location, "")
+        if key in self._unions:
+            hit = self._unions[key]
+            return None if hit is None else hit[0]
+        uri, kw_pointer = split_location(location)
+        refs: list[str] | None = None
+        if uri == self.schemas.uri:
+            try:
+                branches = pointer_get(self.schemas.document(False), kw_pointer)
+            except KeyError:
+                branches = []
+            refs = [self.schemas.pointer_ref(f"{kw_pointer}/{i}") for i, _ in enumerate(branches)]
+        self._unions[key] = None if refs is None else (refs, None)
+        return refs
+
     def _declares(self, ref: str, tag: str, instance: Any) -> bool:
         """Whether a branch names the data's value of ``tag`` in an enum or const of its own
         (through ``$ref`` and ``allOf``)."""
         value = instance.get(tag) if isinstance(instance, dict) else None
+        if isinstance(value, (str, int, float, type(None))):  # bool is an int
+            key = (ref, tag, value)
+            known = self._declared.get(key)
+            if known is None:
+                known = self._declared[key] = self._declares_value(ref, tag, value)
+            return known
+        return self._declares_value(ref, tag, value)
+
+    def _declares_value(self, ref: str, tag: str, value: Any) -> bool:
         todo, seen = [self.schemas.resolve(ref)], 0
         while todo and seen < 32:
             node, seen = todo.pop(), seen + 1
@@ -360,12 +426,28 @@ class Engine:
         not an ordinary enum property such as ``environment``."""
         if error.kind.name == "const" or str(list(error.instance_path)[-1]) in _TAGS:
             return True
-        uri, pointer = split_location(error.absolute_keyword_location or "")
+        location = error.absolute_keyword_location or ""
+        known = self._tags.get(location)
+        if known is None:
+            known = self._tags[location] = self._one_value(location)
+        return known
+
+    def _one_value(self, location: str) -> bool:
+        uri, pointer = split_location(location)
         try:
             values = pointer_get(self.schemas.document(uri == self.schemas.strict_uri), pointer)
         except KeyError:
             return True
         return isinstance(values, list) and len([v for v in values if v is not None]) == 1
+
+
+def _context(error: Any, branches: int) -> list[list[Any]] | None:
+    """The errors of each branch of a failed ``oneOf``/``anyOf``, as jsonschema-rs gathered them
+    (None when it did not, or not one list per branch)."""
+    context = getattr(error.kind, "context", None)
+    if isinstance(context, list) and len(context) == branches:
+        return context
+    return None
 
 
 _ENGINES: weakref.WeakKeyDictionary[SchemaSet, Engine] = weakref.WeakKeyDictionary()
