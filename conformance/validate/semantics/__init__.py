@@ -57,8 +57,8 @@ def check(x: Exchange, side: str | None = None) -> list[Violation]:
     []
     """
     out: list[Violation] = []
-    for r in rules_for(x.operation):
-        if (side is None or r.side == side) and r.applies(x):
+    for r in rules_for(x.operation) if side is None else _split(x.operation, side)[2]:
+        if r.applies(x):
             out += r.violations(x)
     return out
 
@@ -72,18 +72,38 @@ def comply(x: Exchange, *, side: str = ANSWER, rounds: int = 3) -> list[Violatio
     >>> comply(x), x.body["usage"]["total_tokens"]
     ([], 3)
     """
+    fixers, unfixable, _ = _split(x.operation, side)
     for _ in range(rounds):
         fixed = False
-        for r in rules_for(x.operation):
-            if (
-                r.fix is not None
-                and r.side == side
-                and r.applies(x)
-                and next(iter(r.check(x)), None) is not None
-            ):
+        for r in fixers:
+            if r.fix is not None and r.applies(x) and next(iter(r.check(x)), None) is not None:
                 r.fix(x)
                 x.changed()
                 fixed = True
         if not fixed:
-            break
+            # this round changed nothing: every rule with a fixer found nothing on the answer as
+            # it stands, so only the rules without one are left to report
+            out: list[Violation] = []
+            for r in unfixable:
+                if r.applies(x):
+                    out += r.violations(x)
+            return out
     return check(x, side)
+
+
+_Split = tuple[list[Rule], list[Rule], list[Rule]]
+_SPLIT: dict[tuple[str, str], tuple[list[Rule], _Split]] = {}
+
+
+def _split(operation: str, side: str) -> _Split:
+    """An operation's rules of one side: those with a fixer, those without, and all of them in
+    registration order (memoised as long as :func:`rules_for` keeps its list, i.e. until
+    another rule is registered)."""
+    rules = rules_for(operation)
+    hit = _SPLIT.get((operation, side))
+    if hit is None or hit[0] is not rules:
+        mine = [r for r in rules if r.side == side]
+        fixers = [r for r in mine if r.fix is not None]
+        hit = rules, (fixers, [r for r in mine if r.fix is None], mine)
+        _SPLIT[(operation, side)] = hit
+    return hit[1]

@@ -27,29 +27,41 @@ def objects(value: Any, pointer: str = "") -> Iterator[tuple[str, Obj]]:
     >>> [p for p, _ in objects({"a": {"b": {}}})]
     ['/a/b', '/a', '']
     """
+    out: list[tuple[int | None, str, Obj]] = []
+    _walk(value, pointer, None, out)
+    for _, at, obj in out:
+        yield at, obj
+
+
+def _walk(
+    value: Any, pointer: str, event: int | None, out: list[tuple[int | None, str, Obj]]
+) -> None:
+    """:func:`objects` into a list, as ``(event, pointer, object)`` (no generator per level)."""
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(item, (dict, list)):
-                yield from objects(item, f"{pointer}/{escape(str(key))}")
-        yield pointer, value
+                name = key if isinstance(key, str) else str(key)
+                if "~" in name or "/" in name:
+                    name = escape(name)
+                _walk(item, f"{pointer}/{name}", event, out)
+        out.append((event, pointer, value))
     elif isinstance(value, list):
         for i, item in enumerate(value):
             if isinstance(item, (dict, list)):
-                yield from objects(item, f"{pointer}/{i}")
+                _walk(item, f"{pointer}/{i}", event, out)
 
 
 def located(x: Exchange) -> list[tuple[int | None, str, Obj]]:
     """(event index or None, pointer, object) for every object of the answer, children first;
     walked once per exchange and shared by all rules (``x.changed()`` forgets it)."""
     if x.walked is None:
+        walked: list[tuple[int | None, str, Obj]] = []
         if x.events is None:
-            x.walked = [(None, pointer, obj) for pointer, obj in objects(x.body)]
+            _walk(x.body, "", None, walked)
         else:
-            x.walked = [
-                (index, pointer, obj)
-                for index, event in enumerate(x.events)
-                for pointer, obj in objects(event.data)
-            ]
+            for index, event in enumerate(x.events):
+                _walk(event.data, "", index, walked)
+        x.walked = walked
     return x.walked
 
 
