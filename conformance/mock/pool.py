@@ -31,9 +31,15 @@ class Pool:
     True
     """
 
-    def __init__(self, size: int = 128) -> None:
+    def __init__(self, size: int = 128, kept: int = 4096) -> None:
         self.size = size
         self._cache: dict[tuple[Hashable, ...], tuple[Any, str | None]] = {}
+        self.kept = kept
+        self._made: dict[Hashable, tuple[Any, str | None]] = {}
+
+    def index(self, seed: str) -> int:
+        """The variant a seed picks first (what :meth:`take` starts from)."""
+        return zlib.crc32(seed.encode()) % self.size
 
     def take(
         self,
@@ -48,7 +54,7 @@ class Pool:
         With ``accept``, the first acceptable variant from the picked one on (a few tries; the
         picked one when none is).
         """
-        first = zlib.crc32(seed.encode()) % self.size
+        first = self.index(seed)
         picked: tuple[Any, str | None] | None = None
         for step in range(8 if accept else 1):
             variant = (first + step) % self.size
@@ -63,9 +69,30 @@ class Pool:
         assert picked is not None
         return _thaw(picked)
 
+    def recall(self, key: Hashable) -> Any:
+        """A thawed copy of what :meth:`keep` kept under ``key`` (None: nothing).
+
+        Values made from variants (a variant fitted to a request and made to obey the rules)
+        are kept as the variants are: a pure function of the key is computed once.
+
+        >>> pool = Pool()
+        >>> pool.keep("k", {"a": [1]}); pool.recall("k"), pool.recall("other")
+        ({'a': [1]}, None)
+        """
+        frozen = self._made.get(key)
+        return None if frozen is None else _thaw(frozen)
+
+    def keep(self, key: Hashable, value: Any) -> None:
+        """Keep a copy of ``value`` (JSON data, or a tuple of it) under ``key``; the oldest
+        goes when ``kept`` values are held."""
+        if len(self._made) >= self.kept:
+            del self._made[next(iter(self._made))]
+        self._made[key] = (value, json.dumps(value))
+
     def clear(self) -> None:
-        """Drop every variant."""
+        """Drop every variant and every value kept."""
         self._cache.clear()
+        self._made.clear()
 
 
 def _freeze(value: Any) -> tuple[Any, str | None]:
