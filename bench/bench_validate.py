@@ -2,12 +2,20 @@
 
     python bench/bench_validate.py            # ~30-60 s
     python bench/bench_validate.py --quick    # ~10 s
+    python bench/bench_validate.py --against 3bbd709   # the full path and the union error paths,
+                                                        # this tree vs git revision 3bbd709 (~1 min)
 
 Every figure is printed beside a baseline measured in the same run (the pure-Python
 ``jsonschema`` ``Draft202012Validator`` on the *same converted schema*, ``v.responses.reference``),
 as a ratio, because the machines are noisy. Candidates are measured round-robin (one repeat of
 each, then the next repeat of each…) so a noisy stretch hits all of them alike; each figure is the
 median (and best) of the repeats. Nothing is asserted about time: this script reports.
+
+With ``--against REV`` only the focused comparison runs: the full ``v.response`` path on the chat
+completion and the error paths inside tagged unions (a chat request message, a Response output
+item, a Responses stream event), each in two worker processes — this tree and a temporary git
+worktree of REV — asked in turn, repeat after repeat; the violations both report are printed
+(message, pointer, schema path), so a speed-up that changed them would show.
 """
 
 from __future__ import annotations
@@ -16,8 +24,12 @@ import argparse
 import copy
 import gc
 import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -281,6 +293,232 @@ def expect_valid(v: Validator, op_id: str, obj: Any, name: str) -> None:
         raise SystemExit(f"benchmark instance {name} is not valid for {op_id} 200:\n{lines}")
 
 
+# -- --against: this tree vs another revision, in two worker processes -------------------------
+
+_WORKER = r"""
+import gc, json, sys, time
+sys.path.insert(0, sys.argv[1])
+from conformance.spec import load_spec
+from conformance.validate import Validator
+
+spec = load_spec(sys.argv[2], cache=True)
+v = Validator(spec)
+v.compile_all()
+data = json.loads(open(sys.argv[3]).read())
+
+
+def body_location(engine_side, op_id):
+    op = spec.operation(op_id)
+    if engine_side == "request":
+        return op.request_body.content["application/json"].schema
+    return op.responses["200"].content["application/json"].schema
+
+
+def reference(side, op_id):
+    engine = v.requests if side == "request" else v.responses
+    return engine.reference(body_location(side, op_id))
+
+
+cases = {}
+for name, (kind, op_id, instance) in data.items():
+    if kind == "response":
+        cases[name] = lambda op_id=op_id, x=instance: v.response(op_id, status=200, body=x)
+    elif kind == "request":
+        cases[name] = lambda op_id=op_id, x=instance: v.request(op_id, body=x)
+    elif kind == "stream":
+        cases[name] = lambda op_id=op_id, x=instance: v.stream(op_id, x)
+    else:  # "reference-request" / "reference-response": pure-Python jsonschema, same schema
+        ref = reference(kind.split("-")[1], op_id)
+        cases[name] = lambda ref=ref, x=instance: list(ref.iter_errors(x))
+
+
+def shown(result):
+    out = []
+    for x in result:
+        if hasattr(x, "pointer"):
+            out.append(f"{x.where} {x.pointer}: {x.message} [{x.keyword} at {x.schema_path}]")
+        else:
+            out.append(x.message)
+    return out
+
+
+print(json.dumps({name: shown(fn()) for name, fn in cases.items()}), flush=True)
+for line in sys.stdin:
+    name, budget = json.loads(line)
+    fn = cases[name]
+    n, calls, elapsed = 1, 0, 0.0
+    gc.disable()  # as timeit does
+    try:
+        while elapsed < budget:
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            elapsed += time.perf_counter() - t0
+            calls += n
+            n = min(n * 2, 4096)
+    finally:
+        gc.enable()
+    print(calls / elapsed, flush=True)
+"""
+
+
+def against_cases() -> dict[str, tuple[str, str, Any]]:
+    """name → (kind, operationId, instance): the focused cases of ``--against``."""
+    bad_message = {"model": "gpt-4o", "messages": [{"role": "user", "content": 5}]}
+    bad_part = {
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": [{"type": "text", "text": 5}]},
+        ],
+    }
+    delta = {
+        "type": "response.output_text.delta",
+        "item_id": "msg_1",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": 5,
+    }
+    bad_event = f"event: response.output_text.delta\ndata: {json.dumps(delta)}\n\n"
+    return {
+        "(c) v.response chat completion, valid": (
+            "response",
+            "createChatCompletion",
+            CHAT_COMPLETION,
+        ),
+        "(g) v.response Response, bad output item (anyOf, discriminator)": (
+            "response",
+            "createResponse",
+            invalid_response_branch(),
+        ),
+        "(h) baseline: jsonschema iter_errors of (g)": (
+            "reference-response",
+            "createResponse",
+            invalid_response_branch(),
+        ),
+        "(i) v.request chat, messages[0] user with content 5 (oneOf by role)": (
+            "request",
+            "createChatCompletion",
+            bad_message,
+        ),
+        "(j) baseline: jsonschema iter_errors of (i)": (
+            "reference-request",
+            "createChatCompletion",
+            bad_message,
+        ),
+        "(k) v.request chat, messages[1] user, content[0].text 5": (
+            "request",
+            "createChatCompletion",
+            bad_part,
+        ),
+        "(l) v.stream Responses, delta event with delta 5 (event union)": (
+            "stream",
+            "createResponse",
+            bad_event,
+        ),
+    }
+
+
+def against(rev: str, repeats: int, budget: float) -> None:
+    cases = against_cases()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-validate-"))
+    tree = scratch / "against"
+    git = ["git", "-C", str(ROOT), "worktree"]
+    data = scratch / "cases.json"
+    data.write_text(json.dumps(cases))
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    workers: dict[str, subprocess.Popen[str]] = {}
+    try:
+        subprocess.run([*git, "add", "--detach", str(tree), rev], check=True, capture_output=True)
+        described = subprocess.run(
+            ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s", rev],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()[:90]
+        shown: dict[str, dict[str, list[str]]] = {}
+        for label, root in (("this tree", ROOT), (f"@{rev}", tree)):
+            workers[label] = subprocess.Popen(
+                [sys.executable, "-c", _WORKER, str(root), str(SPEC), str(data)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=scratch,
+            )
+            assert workers[label].stdout is not None
+            shown[label] = json.loads(workers[label].stdout.readline())
+
+        print(f"bench_validate --against {rev}: this tree vs {described}")
+        print(
+            f"  spec {SPEC.name}; python {sys.version.split()[0]}; load average "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+        print(
+            f"  two worker processes, asked in turn; {repeats} repeats × ~{budget:.1f} s per "
+            "case and tree; median (best) calls/s; gc off while timing"
+        )
+        print("\nwhat each case reports (this tree; @REV when it differs)")
+        for name in cases:
+            ours, theirs = shown["this tree"][name], shown[f"@{rev}"][name]
+            print(f"  {name}:")
+            for line in ours[:3] or ["(nothing)"]:
+                print(f"      {line[:150]}")
+            if ours != theirs:
+                for line in theirs[:3] or ["(nothing)"]:
+                    print(f"    @{rev}: {line[:150]}")
+            elif ours:
+                print(f"    @{rev}: the same")
+
+        rates: dict[tuple[str, str], list[float]] = {}
+        for _ in range(repeats):
+            for name in cases:
+                for label, worker in workers.items():
+                    assert worker.stdin is not None and worker.stdout is not None
+                    worker.stdin.write(json.dumps([name, budget]) + "\n")
+                    worker.stdin.flush()
+                    rates.setdefault((name, label), []).append(float(worker.stdout.readline()))
+    finally:
+        for worker in workers.values():
+            if worker.stdin is not None:
+                worker.stdin.close()
+            worker.wait(timeout=30)
+        subprocess.run([*git, "remove", "--force", str(tree)], check=False, capture_output=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    def med(name: str, label: str) -> float:
+        return statistics.median(rates[(name, label)])
+
+    head = f"{'case':<66} {'this tree/s':>12} {'@' + rev + '/s':>14} {'this/REV':>9}"
+    print(f"\n{head}\n" + "-" * len(head))
+    for name in cases:
+        ours, theirs = med(name, "this tree"), med(name, f"@{rev}")
+        print(f"{name:<66} {ours:>12,.0f} {theirs:>14,.0f} {ours / theirs:>8.2f}×")
+    print(
+        "  best of repeats, this tree / REV: "
+        + ", ".join(
+            f"{name[:3]} {max(rates[(name, 'this tree')]):,.0f} / {max(rates[(name, f'@{rev}')]):,.0f}"
+            for name in cases
+        )
+    )
+    names = list(cases)
+    g, h, i_, j = names[1], names[2], names[3], names[4]
+    print("\nratios to plain jsonschema (same worker)")
+    for case, base in ((g, h), (i_, j)):
+        print(
+            f"  {case[:3]}/{base[:3]}: this tree {med(case, 'this tree') / med(base, 'this tree'):.1f}×, "
+            f"@{rev} {med(case, f'@{rev}') / med(base, f'@{rev}'):.1f}×"
+        )
+    print("\ntargets")
+    c = names[0]
+    ratio = med(c, "this tree") / med(c, f"@{rev}")
+    print(f"  {met(ratio >= 1.0):<8} (c) full v.response path no slower than @{rev}: {ratio:.2f}×")
+    for case in (g, i_, names[6]):
+        ratio = med(case, "this tree") / med(case, f"@{rev}")
+        print(f"  {met(ratio >= 10.0):<8} {case[:3]} union error path ≥ 10× @{rev}: {ratio:.1f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -289,9 +527,17 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=int, default=None, help="repeats per case (default 7, quick 3)"
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="only the focused comparison: this tree vs git revision REV (see above)",
+    )
     args = parser.parse_args()
     repeats = args.repeats or (3 if args.quick else 7)
     budget = 0.1 if args.quick else 0.3  # seconds per repeat per case
+    if args.against:
+        against(args.against, repeats, budget)
+        return
 
     t0 = time.perf_counter()
     spec = load_spec(SPEC, cache=True)
