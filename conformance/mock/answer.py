@@ -112,7 +112,8 @@ def answer(mock: Mock, call: Call, status: int | None, notes: list[str]) -> Mock
         query = dict(call.request.query_pairs)
         fitted = resources.apply(op, route, call.params, query, call.body, fitted, ok)
         if semantic and kind not in ("create", "action"):  # what state gave back obeys too
-            fitted = obey(call, copy.deepcopy(fitted), code, ok)[1] or fitted
+            _, obeyed, valid = obey(call, copy.deepcopy(fitted), code, ok)
+            fitted = obeyed if valid else fitted
     elif resources is not None and code < 300:
         resources.observe(fitted, lambda parent, id: _parent(mock, call, parent, id))
     return MockResponse(code, {"content-type": media, **headers}, (json.dumps(fitted).encode(),))
@@ -157,10 +158,10 @@ def rule_request(call: Call) -> dict[str, Any]:
     return {k: v for k, v in call.body.items() if k != "__files__"}
 
 
-def obey(call: Call, body: Any, code: int, ok: Check) -> tuple[int, Any]:
+def obey(call: Call, body: Any, code: int, ok: Check) -> tuple[int, Any, bool]:
     """The answer made to obey the semantic rules for this request (``typical``; changed in
-    place) and how many rule violations are left; ``None`` for the body if obeying made it
-    invalid against the schema.
+    place), how many rule violations are left, and whether it still validates against the
+    schema.
     """
     x = Exchange(
         call.op.operation_id,
@@ -172,7 +173,7 @@ def obey(call: Call, body: Any, code: int, ok: Check) -> tuple[int, Any]:
         time=time.time(),
     )
     left = sum(v.is_error for v in comply(x))
-    return (left, x.body) if ok(x.body) else (left, None)
+    return left, x.body, ok(x.body)
 
 
 def _obeying(
@@ -183,15 +184,30 @@ def _obeying(
     notes: list[str],
 ) -> tuple[Any, dict[str, str]]:
     """The first variant that obeys every rule once complied; else the one with the fewest
-    violations left (never one the fixes made invalid), with a note saying so."""
+    violations left (never one the fixes made invalid), with a note saying so.
+
+    When every variant obeys the rules only by leaving the schema (the spec forbids what the
+    API sends, e.g. base64 embeddings in 2.3.0 without its errata), the API's behaviour is
+    served, with a note naming the deviation.
+    """
     best: tuple[int, Any, dict[str, str]] | None = None
+    deviating: tuple[Any, dict[str, str]] | None = None
     for attempt in range(_ATTEMPTS):
         drawn, headers = variant(attempt)
-        left, obeyed = obey(call, drawn, code, ok)
-        if obeyed is not None and (best is None or left < best[0]):
+        left, obeyed, valid = obey(call, drawn, code, ok)
+        if not valid:
+            if not left and deviating is None:
+                deviating = (obeyed, headers)
+            continue
+        if best is None or left < best[0]:
             best = (left, obeyed, headers)
             if not left:
                 break
+    if best is None and deviating is not None:
+        notes.append(
+            "served as the API answers this request, which the spec (as loaded) does not allow"
+        )
+        return deviating
     if best is None:
         notes.append(
             f"no typical answer obeys the semantic rules and the schema in {_ATTEMPTS} draws"
