@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import sse
 from ..spec import Operation, Response, Spec
+from ..strategies.cases import ResponseCase
 from ..strategies.profiles import get_profile
 from ..strategies.responses import concrete_status, responses
 from ..strategies.streams import (
@@ -20,6 +21,7 @@ from ..strategies.streams import (
     completion_events,
     response_stream,
     streams,
+    typical_response,
 )
 from ..validate.body import media_kind
 from ..validate.semantics import Exchange, comply
@@ -130,10 +132,20 @@ def _json_answer(
     fields = request_fields(call.body)
     item = route.item if route is not None else _last_param(op)
 
+    typical = _TYPICAL.get(op.operation_id) if code == 200 else None
+    semantic = get_profile(call.profile).semantic
+
+    def build() -> Any:
+        if semantic and typical is not None:  # a realistic body the schema's draws rarely are
+            return typical(mock.spec).map(
+                lambda body: ResponseCase(op.operation_id, code, media, body=body)
+            )
+        return responses(mock.spec, op, status=code, media_type=media, profile=call.profile)
+
     def variant(attempt: int) -> tuple[Any, dict[str, str]]:
         case: Any = mock.pool.take(
             ("response", op.operation_id, code, media, call.profile),
-            lambda: responses(mock.spec, op, status=code, media_type=media, profile=call.profile),
+            build,
             call.base_seed,
             call.seed if not attempt else f"{call.seed}~{attempt}",
             accept=_has_choices,
@@ -141,7 +153,6 @@ def _json_answer(
         fitted = fit_body(case.body, fields=fields, path_params=call.params, item=item, ok=ok)
         return fitted, dict(case.headers)
 
-    semantic = get_profile(call.profile).semantic
     if semantic:
         fitted, headers = _obeying_kept(mock, call, code, media, ok, variant, notes)
     else:
@@ -149,6 +160,10 @@ def _json_answer(
     if op.method == "POST" and (route is None or route.kind in ("create", "action")):
         fitted = _fresh_id(mock, fitted, ok)
     return fitted, headers
+
+
+# operations whose typical JSON answer comes from a realistic builder, not the schema's draw
+_TYPICAL: dict[str, Callable[[Spec], Any]] = {"createResponse": typical_response}
 
 
 def rule_request(call: Call) -> dict[str, Any]:
