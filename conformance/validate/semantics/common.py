@@ -11,7 +11,7 @@ from ...spec.refs import escape
 from .exchange import Exchange
 from .registry import Finding, rule
 
-__all__ = ["is_int", "located", "objects"]
+__all__ = ["answered", "counted", "is_int", "located", "objects"]
 
 Obj = dict[str, Any]
 
@@ -63,6 +63,40 @@ def located(x: Exchange) -> list[tuple[int | None, str, Obj]]:
                 _walk(event.data, "", index, walked)
         x.walked = walked
     return x.walked
+
+
+def answered(x: Exchange) -> Iterator[tuple[int | None, str, Obj]]:
+    """(event index or None, pointer, object) of what the request made: the body, or each
+    event's data, and a Responses event's ``response``."""
+    if x.events is None:
+        answers: list[tuple[int | None, Any]] = [(None, x.body)]
+    else:
+        answers = [(i, e.data) for i, e in enumerate(x.events) if e.json]
+    for event, data in answers:
+        inner = data.get("response") if isinstance(data, dict) else None
+        for pointer, obj in (("", data), ("/response", inner)):
+            if isinstance(obj, dict):
+                yield event, pointer, obj
+
+
+def counted(
+    x: Exchange, key: str, expected: int | None, noun: str, param: str
+) -> Iterator[Finding]:
+    """A finding when the body's ``key`` list does not hold ``expected`` items (one result per
+    input, ``n`` images…); nothing when either is unknown.
+
+    >>> list(counted(Exchange("op", {}, body={"data": [1]}), "data", 2, "images", "n"))[0].expected
+    2
+    """
+    items = x.body.get(key) if isinstance(x.body, dict) else None
+    if expected is not None and isinstance(items, list) and len(items) != expected:
+        yield Finding(
+            f"{len(items)} {noun} where {expected} were asked",
+            f"/{key}",
+            expected=expected,
+            actual=len(items),
+            param=param,
+        )
 
 
 _SUMS = (

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .common import is_int
+from .common import answered, counted, is_int
 from .exchange import Exchange
 from .registry import Finding, rule
 
@@ -50,17 +50,10 @@ def same_model(asked: str, answered: str) -> bool:
 
 
 def _models(x: Exchange) -> Iterator[tuple[int | None, str, Obj]]:
-    """(event, pointer, object) of each object of the answer that names a model: the body, each
-    event's data, and a Responses event's ``response``."""
-    if x.events is None:
-        answers: list[tuple[int | None, Any]] = [(None, x.body)]
-    else:
-        answers = [(i, e.data) for i, e in enumerate(x.events) if e.json]
-    for event, data in answers:
-        inner = data.get("response") if isinstance(data, dict) else None
-        for pointer, obj in (("", data), ("/response", inner)):
-            if isinstance(obj, dict) and isinstance(obj.get("model"), str):
-                yield event, pointer, obj
+    """(event, pointer, object) of each object of the answer that names a model."""
+    for event, pointer, obj in answered(x):
+        if isinstance(obj.get("model"), str):
+            yield event, pointer, obj
 
 
 @rule("rule.model.echo", request=True)
@@ -110,16 +103,7 @@ def moderation_inputs(value: Any) -> int | None:
 @rule("rule.moderations.count", operations=("createModeration",), request=True, stream=False)
 def moderations_count(x: Exchange) -> Iterator[Finding]:
     """One result per input."""
-    expected = moderation_inputs(x.asked("input"))
-    results = x.body.get("results") if isinstance(x.body, dict) else None
-    if expected is not None and isinstance(results, list) and len(results) != expected:
-        yield Finding(
-            f"{len(results)} results for {expected} input(s)",
-            "/results",
-            expected=expected,
-            actual=len(results),
-            param="input",
-        )
+    yield from counted(x, "results", moderation_inputs(x.asked("input")), "results", "input")
 
 
 @moderations_count.fixer
@@ -144,16 +128,8 @@ def _asked_n(x: Exchange) -> int | None:
 )
 def images_n(x: Exchange) -> Iterator[Finding]:
     """As many images as ``n`` asked (1 by default)."""
-    n = _asked_n(x)
-    data = x.body.get("data") if isinstance(x.body, dict) else None
-    if n is not None and isinstance(data, list) and len(data) != n and x.status < 300:
-        yield Finding(
-            f"{len(data)} images, n={n} was asked",
-            "/data",
-            expected=n,
-            actual=len(data),
-            param="n",
-        )
+    if x.status < 300:
+        yield from counted(x, "data", _asked_n(x), "images", "n")
 
 
 @images_n.fixer

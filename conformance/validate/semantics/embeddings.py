@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..violation import WARNING
-from .common import is_int
+from .common import counted, is_int
 from .exchange import Exchange
 from .registry import Finding, rule
 
@@ -128,16 +128,7 @@ def _target_length(x: Exchange) -> int:
 @rule("rule.embeddings.count", operations=_OPS, request=True, stream=False)
 def embeddings_count(x: Exchange) -> Iterator[Finding]:
     """One embedding per input."""
-    expected = input_count(x.asked("input"))
-    data = x.body.get("data") if isinstance(x.body, dict) else None
-    if expected is not None and isinstance(data, list) and len(data) != expected:
-        yield Finding(
-            f"{len(data)} embeddings for {expected} input(s)",
-            "/data",
-            expected=expected,
-            actual=len(data),
-            param="input",
-        )
+    yield from counted(x, "data", input_count(x.asked("input")), "embeddings", "input")
 
 
 @embeddings_count.fixer

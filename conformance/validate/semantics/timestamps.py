@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..violation import WARNING
-from .common import located
+from .common import answered, located
 from .exchange import Exchange
 from .registry import Finding, rule
 
@@ -107,19 +107,11 @@ def _fix_plausible(x: Exchange) -> None:
 
 
 def _made(x: Exchange) -> Iterator[tuple[int | None, str, Obj, str]]:
-    """The created/created_at of what the request made: the body, each event's data and the
-    Responses event's ``response``."""
-    if x.events is None:
-        answers: list[tuple[int | None, Any]] = [(None, x.body)]
-    else:
-        answers = [(i, e.data) for i, e in enumerate(x.events) if e.json]
-    for event, data in answers:
-        inner = data.get("response") if isinstance(data, dict) else None
-        for pointer, obj in (("", data), ("/response", inner)):
-            if isinstance(obj, dict):
-                for name in ("created", "created_at"):
-                    if _number(obj.get(name)):
-                        yield event, pointer, obj, name
+    """The created/created_at of what the request made (see ``answered``)."""
+    for event, pointer, obj in answered(x):
+        for name in ("created", "created_at"):
+            if _number(obj.get(name)):
+                yield event, pointer, obj, name
 
 
 @rule("rule.time.fresh", operations=_CREATING, severity=WARNING)
