@@ -36,7 +36,16 @@ def pieces(text: str) -> list[str]:
     >>> pieces("Hello, big world")
     ['Hello,', ' big', ' world']
     """
-    return _WORD.findall(text) or [text]
+    return list(_WORD.findall(text))
+
+
+def slices(text: str, size: int = _ARGUMENT_PIECE) -> list[str]:
+    """Fixed-size pieces, as the API streams function-call arguments.
+
+    >>> slices('{"city": "Paris"}')
+    ['{"city":', ' "Paris"', '}']
+    """
+    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 def _head(data: Mapping[str, Any]) -> Obj:
@@ -204,18 +213,15 @@ def _chat_parts(choice: Mapping[str, Any]) -> list[Obj]:
             )
         )
         arguments = str(function.get("arguments", ""))
-        for start in range(0, len(arguments), _ARGUMENT_PIECE):
-            piece = arguments[start : start + _ARGUMENT_PIECE]
+        for piece in slices(arguments):
             out.append(part({"tool_calls": [{"index": at, "function": {"arguments": piece}}]}))
     if isinstance(function_call, dict):
         out.append(
             part({"function_call": {"name": function_call.get("name", ""), "arguments": ""}})
         )
         arguments = str(function_call.get("arguments", ""))
-        for start in range(0, len(arguments), _ARGUMENT_PIECE):
-            out.append(
-                part({"function_call": {"arguments": arguments[start : start + _ARGUMENT_PIECE]}})
-            )
+        for piece in slices(arguments):
+            out.append(part({"function_call": {"arguments": piece}}))
     if choice.get("finish_reason") is not None:
         out.append(part({}, None, choice["finish_reason"]))
     return out

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from ... import sse
+from .chunks import pieces, slices
 from .exchange import Event, Exchange
 
 __all__ = ["TERMINAL", "final_response", "pieces", "response_events", "restream"]
@@ -35,7 +35,6 @@ TERMINAL = {
     "response.incomplete": "incomplete",
     "response.failed": "failed",
 }
-_PIECE = re.compile(r"\s*\S+|\s+")
 # output items whose status may be in_progress (added as such; any other keeps its final status)
 _STARTED = frozenset(
     {
@@ -50,20 +49,6 @@ _STARTED = frozenset(
         "local_shell_call",
     }
 )
-
-
-def pieces(text: str) -> list[str]:
-    """Word-sized deltas, as the API streams text (joined they give the text back).
-
-    >>> pieces("Hello big world")
-    ['Hello', ' big', ' world']
-    """
-    return _PIECE.findall(text)
-
-
-def _chunks(text: str, size: int = 8) -> list[str]:
-    """Fixed-size deltas, as the API streams function arguments."""
-    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 def response_events(response: Obj, *, numbered: bool = True) -> tuple[sse.Event, ...]:
@@ -125,7 +110,7 @@ def _item_events(index: int, item: Obj, numbered: bool) -> Iterator[Obj]:
             if isinstance(part, dict):
                 yield from _part_events({**at, "content_index": part_index}, part, numbered)
     elif kind == "function_call" and isinstance(item.get("arguments"), str):
-        for piece in _chunks(item["arguments"]):
+        for piece in slices(item["arguments"]):
             yield {"type": "response.function_call_arguments.delta", **at, "delta": piece}
         done: Obj = {"type": "response.function_call_arguments.done", **at}
         if numbered and isinstance(item.get("name"), str):

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from .assistants import RUN_STREAMS, data_at, event_kind, events, name_at
+from .chunks import pieces
 from .exchange import Event, Exchange
 from .registry import Finding, rule
-from .response_events import pieces
 
 __all__: list[str] = []
 
