@@ -702,18 +702,24 @@ def main() -> None:
             + " ".join(f"{x:.0f}" for x in growth)
         )
 
-    print("\nfigures (medians)")
-    for case in (chat, distinct):
+    def cpu(case: Case, server: Server) -> float:
+        runs = results.runs[(case.name, server.name)]
+        return sum(r.cpu for r in runs) / max(1, sum(r.requests for r in runs))
+
+    print("\nfigures (req/s: medians; by CPU: the other server's CPU per request ÷ ours)")
+    for case in (chat, distinct, CASES[3]):
         o_rate = results.median(case, ours, "rate")
         s_rate = results.median(case, static, "rate")
-        print(f"  {case.name}: ours {o_rate:,.0f} req/s")
+        print(f"  {case.name}: ours {o_rate:,.0f} req/s, {1e6 * cpu(case, ours):,.0f} µs CPU/req")
         print(
-            f"    ours / static (the ceiling)      = {o_rate / s_rate:.2f}×  ({s_rate:,.0f} req/s)"
+            f"    ours / static (the ceiling)      = {o_rate / s_rate:.2f}× req/s, "
+            f"{cpu(case, static) / cpu(case, ours):.2f}× by CPU  ({s_rate:,.0f} req/s)"
         )
         if before is not None:
             b_rate = results.median(case, before, "rate")
             print(
-                f"    ours / {before.name:<25} = {o_rate / b_rate:.2f}×  ({b_rate:,.0f} req/s; "
+                f"    ours / {before.name:<25} = {o_rate / b_rate:.2f}× req/s, "
+                f"{cpu(case, before) / cpu(case, ours):.2f}× by CPU  ({b_rate:,.0f} req/s; "
                 f"{before.name} / static = {b_rate / s_rate:.2f}×)"
             )
     print("\ntargets")
