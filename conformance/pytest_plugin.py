@@ -66,6 +66,8 @@ MARKER_OPTIONS = {
     "overrides": '{"operationId": {"body": ..., "status": ..., "headers": ..., "latency": ...}}',
     "base_url": "the URL the mock answers under (default https://api.openai.com/v1)",
     "state": "remember created objects (default True)",
+    "max_objects": "stored objects kept, the oldest evicted first (default 10,000)",
+    "max_bytes": "stored bytes kept (objects' JSON, uploads), the oldest evicted first (256 MiB)",
     "strict": "reject undeclared request fields (default False)",
     "auth": "require an API key when the spec declares security (default True)",
     "allow_invalid": "do not fail the test for requests the spec does not allow (default False)",
@@ -248,6 +250,7 @@ def conformance_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config
             faults=options.get("faults"),
             strict=bool(options.get("strict", False)),
             auth=bool(options.get("auth", True)),
+            **{k: options[k] for k in ("max_objects", "max_bytes") if k in options},
         )
         for operation, rule in (options.get("overrides") or {}).items():
             mock.override(operation, **rule)

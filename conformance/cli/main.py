@@ -104,6 +104,21 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="reject requests with undeclared properties"
     )
     mock.add_argument("--no-state", action="store_true", help="do not remember created objects")
+    mock.add_argument(
+        "--max-objects",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="stored objects kept, the oldest evicted first (default 10000)",
+    )
+    mock.add_argument(
+        "--max-bytes",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="stored bytes kept (objects' JSON, uploads), the oldest evicted first "
+        "(default 268435456: 256 MiB)",
+    )
     mock.add_argument("--no-auth", action="store_true", help="do not require an API key")
     mock.add_argument(
         "--base-path", default=None, metavar="PATH", help="serve under PATH (default: the spec's)"
@@ -159,6 +174,17 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0 = any free one)")
     return port
+
+
+def _positive(text: str) -> int:
+    """A count or size: a positive integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -389,6 +415,7 @@ def _mock(args: argparse.Namespace) -> int:
     refused before the spec is even loaded: one line, exit 2."""
     from ..mock import Mock
     from ..mock.server import bind, serve
+    from ..mock.state import MAX_BYTES, MAX_OBJECTS
 
     base_path = _base_path(args.base_path)
     log = _log_file(args.log)
@@ -403,6 +430,8 @@ def _mock(args: argparse.Namespace) -> int:
         auth=not args.no_auth,
         base_path=base_path,
         log=log,
+        max_objects=args.max_objects or MAX_OBJECTS,
+        max_bytes=args.max_bytes or MAX_BYTES,
     )
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
@@ -425,6 +454,8 @@ def _mock(args: argparse.Namespace) -> int:
             "faults": args.faults,
             "strict": args.strict,
             "state": not args.no_state,
+            "max_objects": args.max_objects or MAX_OBJECTS,
+            "max_bytes": args.max_bytes or MAX_BYTES,
             "auth": mock.auth,
             "log": str(log) if log is not None else None,
             "log_level": args.log_level,

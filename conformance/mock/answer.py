@@ -287,19 +287,25 @@ def _fresh_id(mock: Mock, body: Any, ok: Check) -> Any:
     """A new object never reuses an id the mock gave out before (variants repeat, ids must not).
 
     A reused id gets the next suffix of its own counter (``asst_x`` → ``asst_x2``), checked once.
-    Only the drawn ids are kept, so the map is bounded by the variant pools, however long the
-    mock runs; a suffix that spells another drawn id is skipped.
+    Only the drawn ids are kept, the latest ``REMEMBERED_IDS`` of them (the least recently
+    handed out go first), so the map stays bounded however long the mock runs; a suffix that
+    spells another drawn id is skipped. Once one was forgotten, an id not in the map may have
+    been handed out before: it gets a suffix past every counter given so far (``issued_top``),
+    so ids stay unique.
     """
     if not isinstance(body, dict) or not isinstance(body.get("id"), str):
         return body
     base = body["id"]
-    if base not in mock.issued:
-        mock.issued[base] = 1
+    issued = mock.issued
+    known = issued.get(base)
+    if known is None and not issued.evicted:
+        issued[base] = 1
         return body
-    count = mock.issued[base] + 1
-    while f"{base}{count}" in mock.issued:
+    count = (known if known is not None else mock.issued_top) + 1
+    while f"{base}{count}" in issued:
         count += 1
-    mock.issued[base] = count
+    issued[base] = count
+    mock.issued_top = max(mock.issued_top, count)
     return replaced(body, {"id": f"{base}{count}"}, ok)
 
 

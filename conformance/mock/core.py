@@ -12,7 +12,6 @@ import json
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,13 @@ from .answer import Call, answer
 from .apierror import error_response
 from .faults import Fault, apply_faults, parse_faults
 from .log import RequestLog
+from .lru import Lru
 from .message import MockRequest, MockResponse
 from .overrides import Handler, Override, check_body, describe, merge
 from .pool import Pool
 from .rejection import rejection
 from .resources import Resources
+from .state import MAX_BYTES, MAX_OBJECTS
 
 __all__ = ["KNOBS", "Mock", "Override"]
 
@@ -44,6 +45,11 @@ KNOBS = {
     "x-conformance-faults": "apply these faults (NAME[=VALUE][:RATE],...)",
 }
 _MAX_BODY = 64 * 1024 * 1024
+# what the mock remembers per request, however long it runs (the least recent goes first): a
+# counter per distinct request (a request repeated varies its answer) and the drawn ids handed
+# out (a reused one gets a suffix)
+REMEMBERED_REQUESTS = 65_536
+REMEMBERED_IDS = 65_536
 
 
 class Mock:
@@ -54,6 +60,9 @@ class Mock:
     clients; ``strict`` rejects undeclared request fields; ``auth`` requires credentials when
     the spec declares security; ``log`` is a JSONL file for the request log, which keeps
     bodies unless ``log_bodies=False`` and redacts secrets always (``redact`` names more).
+
+    State keeps at most ``max_objects`` objects and ``max_bytes`` bytes (objects' JSON and
+    uploads), evicting the oldest first (an evicted object answers 404 as a deleted one).
 
     >>> mock = Mock(spec, profile="typical", seed=1, faults="rate-limit:0.1")  # doctest: +SKIP
     """
@@ -71,6 +80,8 @@ class Mock:
         base_path: str | None = None,
         log: str | Path | None = None,
         max_body: int = _MAX_BODY,
+        max_objects: int = MAX_OBJECTS,
+        max_bytes: int = MAX_BYTES,
         log_bodies: bool = True,
         redact: Iterable[str] = (),
     ) -> None:
@@ -81,7 +92,12 @@ class Mock:
         self.seed = seed
         self.faults: tuple[Fault, ...] = parse_faults(faults)
         self.validator = Validator(self.spec, strict=strict)
-        self.resources = Resources(self.spec) if state else None
+        for name, cap in (("max_objects", max_objects), ("max_bytes", max_bytes)):
+            if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+                raise InputError(f"{name} must be a positive integer, got {cap!r}")
+        self.resources = (
+            Resources(self.spec, max_objects=max_objects, max_bytes=max_bytes) if state else None
+        )
         self.auth = auth and bool(self.spec.document.get("security"))
         self.base_path = (self.spec.base_path if base_path is None else base_path).rstrip("/")
         self.log = RequestLog(
@@ -92,11 +108,12 @@ class Mock:
         )
         self.max_body = max_body
         self.overrides: dict[str, Override] = {}
-        self._seen: Counter[str] = Counter()
+        self._seen: Lru[str, int] = Lru(REMEMBERED_REQUESTS)  # request fingerprint → times seen
         self._lock = threading.RLock()
         self._rng = random.Random(f"faults:{seed}")
         self.pool = Pool()
-        self.issued: dict[str, int] = {}  # drawn ids handed out so far → reuse counter
+        self.issued: Lru[str, int] = Lru(REMEMBERED_IDS)  # drawn ids handed out → reuse counter
+        self.issued_top = 1  # the highest reuse counter given so far (see answer._fresh_id)
 
     # -- control -------------------------------------------------------------------------------
 
@@ -137,6 +154,7 @@ class Mock:
             self._seen.clear()
             self.pool.clear()
             self.issued.clear()
+            self.issued_top = 1
             if self.resources is not None:
                 self.resources.store.clear()
 
@@ -362,23 +380,20 @@ class Mock:
     def _call(self, request: MockRequest, op: Operation, params: dict[str, str], body: Any) -> Call:
         profile = request.headers.get("x-conformance-profile") or self.profile
         seed = request.headers.get("x-conformance-seed") or str(self.seed)
-        fingerprint = hashlib.sha256(
+        digest = hashlib.sha256(  # the body hashed in place, not copied into a joined key
             b"\0".join(
-                [
-                    request.method.encode(),
-                    request.path.encode(),
-                    request.query.encode(),
-                    request.body,
-                ]
+                [request.method.encode(), request.path.encode(), request.query.encode(), b""]
             )
-        ).hexdigest()
-        self._seen[fingerprint] += 1
+        )
+        digest.update(request.body)
+        fingerprint = digest.hexdigest()
+        seen = self._seen[fingerprint] = self._seen.get(fingerprint, 0) + 1
         return Call(
             request,
             op,
             params,
             body,
-            f"{seed}:{fingerprint}:{self._seen[fingerprint]}",
+            f"{seed}:{fingerprint}:{seen}",
             profile,
             seed,
         )

@@ -26,8 +26,9 @@ Record = Result  # the log's records are results (the name the log used before t
 
 
 class RequestLog:
-    """Results in memory (the latest ``keep``, so a long-running server stays small), and every
-    one as JSON lines in a file when a path is given.
+    """Results in memory (the latest ``keep``, with at most ``keep_bytes`` bytes of bodies, so a
+    long-running server stays small; the newest is kept however big), and every one as JSON
+    lines in a file when a path is given.
 
     ``bodies`` keeps request and response bodies (else only their sizes); ``redactor`` replaces
     secrets (a default one when not given); ``head`` is the document whose head line starts
@@ -41,11 +42,15 @@ class RequestLog:
         path: str | Path | None = None,
         keep: int = 10_000,
         *,
+        keep_bytes: int = 64 * 1024 * 1024,
         bodies: bool = True,
         redactor: Redactor | None = None,
         head: Document | None = None,
     ) -> None:
         self._records: deque[Result] = deque(maxlen=keep)
+        self._sizes: deque[int] = deque()  # body bytes of each record kept, in the same order
+        self.keep_bytes = keep_bytes
+        self._bytes = 0
         self.count = 0  # records added since the last clear, including those no longer kept
         self.path = Path(path) if path is not None else None
         self.bodies = bodies
@@ -66,8 +71,16 @@ class RequestLog:
         if not self.bodies:
             record = record.without_bodies()
         line = result_line(record) if self.path is not None else ""
+        size = _body_bytes(record)
         with self._lock:
+            if len(self._records) == self._records.maxlen:
+                self._bytes -= self._sizes.popleft()
             self._records.append(record)
+            self._sizes.append(size)
+            self._bytes += size
+            while self._bytes > self.keep_bytes and len(self._records) > 1:
+                self._records.popleft()
+                self._bytes -= self._sizes.popleft()
             self.count += 1
             if self.path is not None:
                 if self._file is None:
@@ -94,7 +107,14 @@ class RequestLog:
         """Forget the in-memory records (the file keeps its lines)."""
         with self._lock:
             self._records.clear()
+            self._sizes.clear()
+            self._bytes = 0
             self.count = 0
+
+    @property
+    def size(self) -> int:
+        """Body bytes of the records kept in memory (at most ``keep_bytes``, or the newest's)."""
+        return self._bytes
 
     def close(self) -> None:
         """Close the file, if any (a later record opens it again, after a new head line)."""
@@ -102,3 +122,12 @@ class RequestLog:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+
+
+def _body_bytes(record: Result) -> int:
+    """The bytes of a record's request body and response chunks."""
+    request, response = record.request, record.response
+    size = len(request.body or b"") if request is not None else 0
+    if response is not None and response.chunks is not None:
+        size += sum(len(c) for c in response.chunks)
+    return size

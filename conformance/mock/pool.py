@@ -5,6 +5,11 @@ kind of answer (operation, status, media type, profile, stream knobs) and each s
 holds up to ``size`` variants, each drawn on first use from its own seed. A request picks its
 variant from its own seed, so answers stay deterministic for a seed and a request sequence and
 vary across requests, while a warm mock serves from memory.
+
+Clients choose seeds (``x-conformance-seed``), so the pool holds at most ``variants`` variants
+in all (8,192 by default), forgetting the least recently used: a variant is a pure function of
+its key, seed and number, so one forgotten and drawn again is the same — eviction costs a draw,
+never an answer.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import hypothesis.strategies as st
 
 from ..strategies.cases import ResponseCase
 from .draw import draw
+from .lru import Lru
 
 __all__ = ["Pool"]
 
@@ -31,9 +37,9 @@ class Pool:
     True
     """
 
-    def __init__(self, size: int = 128, kept: int = 4096) -> None:
+    def __init__(self, size: int = 128, kept: int = 4096, variants: int = 8192) -> None:
         self.size = size
-        self._cache: dict[tuple[Hashable, ...], tuple[Any, str | None]] = {}
+        self._cache: Lru[tuple[Hashable, ...], tuple[Any, str | None]] = Lru(variants)
         self.kept = kept
         self._made: dict[Hashable, tuple[Any, str | None]] = {}
 
@@ -59,7 +65,7 @@ class Pool:
         for step in range(8 if accept else 1):
             variant = (first + step) % self.size
             slot = (key, base_seed, variant)
-            frozen = self._cache.get(slot)
+            frozen = self._cache.touch(slot)
             if frozen is None:
                 value = draw(build(), f"{base_seed}:{key}:{variant}")
                 frozen = self._cache[slot] = _freeze(value)
@@ -68,6 +74,16 @@ class Pool:
                 return _thaw(frozen)
         assert picked is not None
         return _thaw(picked)
+
+    @property
+    def held(self) -> int:
+        """Variants held now (at most ``variants``)."""
+        return len(self._cache)
+
+    @property
+    def evicted(self) -> int:
+        """Variants forgotten so far (drawn again when picked again)."""
+        return self._cache.evicted
 
     def recall(self, key: Hashable) -> Any:
         """A thawed copy of what :meth:`keep` kept under ``key`` (None: nothing).

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..spec import Operation, Spec
 from .fit import Check, overlay, replaced, request_fields
-from .state import Route, Store, parents, properties, routes
+from .state import MAX_BYTES, MAX_OBJECTS, Route, Store, parents, properties, routes
 
 __all__ = ["Resources"]
 
@@ -55,10 +55,12 @@ def _noun(collection: str) -> str:
 class Resources:
     """Stateful behaviour of a spec's collections (see ``conformance.mock.state``)."""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(
+        self, spec: Spec, *, max_objects: int = MAX_OBJECTS, max_bytes: int = MAX_BYTES
+    ) -> None:
         self.spec = spec
         self.routes = routes(spec)
-        self.store = Store()
+        self.store = Store(max_objects, max_bytes)
         self.kinds: dict[str, str] = {}  # object type ("thread.run") -> collection
         self.store_defaults: dict[str, bool] = {}  # operationId -> default of its ``store`` flag
         for op in spec.operations:
@@ -185,7 +187,7 @@ class Resources:
         if files:
             filename, content = next(iter(files.values()))
             obj = replaced(obj, {"filename": filename, "bytes": len(content)}, ok)
-            self.store.contents[str(obj["id"])] = content
+            self.store.set_content(str(obj["id"]), content)
         if self.stores(op, request):
             self.store.put(route.collection, key, obj)
         return obj
@@ -237,7 +239,7 @@ class Resources:
         if route.verb == "parts" and isinstance(request, Mapping):
             files = request.get("__files__") or {}
             if files and "id" in generated:
-                self.store.contents[str(generated["id"])] = next(iter(files.values()))[1]
+                self.store.set_content(str(generated["id"]), next(iter(files.values()))[1])
             return generated
         file = generated.get("file") or stored.get("file")
         if route.verb == "complete" and isinstance(file, dict):
@@ -252,12 +254,16 @@ class Resources:
         return self.store.put(route.collection, key, result)
 
     def _complete_upload(self, request: Any, file: dict[str, Any]) -> None:
-        """``POST /uploads/{id}/complete``: the parts, in the order given, become a file."""
+        """``POST /uploads/{id}/complete``: the parts, in the order given, become a file (and are
+        no longer kept apart: an upload is stored once)."""
         if "/files" not in self.kinds.values() or not isinstance(file.get("id"), str):
             return
         parts = request.get("part_ids") if isinstance(request, Mapping) else None
-        content = b"".join(self.store.contents.get(str(p), b"") for p in parts or ())
-        self.store.contents[file["id"]] = content
+        ids = [str(p) for p in parts or ()]
+        content = b"".join(self.store.contents.get(p, b"") for p in ids)
+        for part in ids:
+            self.store.drop_content(part)
+        self.store.set_content(file["id"], content)
         self.store.put("/files", (), file)
 
     def observe(self, obj: Any, make_parent: Callable[[str, str], Any] | None = None) -> None:

@@ -17,13 +17,15 @@ out of these rules; so do the collections of any other REST-shaped spec.
 from __future__ import annotations
 
 import itertools
+import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..spec import Operation, Spec
 
-__all__ = ["Page", "Route", "Store", "parents", "properties", "routes"]
+__all__ = ["MAX_BYTES", "MAX_OBJECTS", "Page", "Route", "Store", "parents", "properties", "routes"]
 
 _FIRST_CREATED_AT = 1_742_600_000  # 2025-03-22, the date of OpenAI's spec 2.3.0
 
@@ -159,20 +161,49 @@ def _route(
     return Route("nested", path, parents=parents) if parents else None
 
 
+MAX_OBJECTS = 10_000  # default cap on stored objects (and upload parts not yet completed)
+MAX_BYTES = 256 * 1024 * 1024  # default cap on stored bytes: objects' JSON and uploads
+
+
 @dataclass
 class Store:
     """Objects by collection and parent ids, in creation order; uploaded bytes by object id.
 
+    At most ``max_objects`` entries (objects, and uploads no object owns yet: the parts of an
+    upload) and ``max_bytes`` bytes (each object's JSON text and each upload's bytes) are kept.
+    Past either cap the oldest entries go first, an object with its upload, and answer 404 as
+    deleted ones do; the entry just stored is never evicted for itself, so one upload larger
+    than ``max_bytes`` still round-trips.
+
     >>> store = Store(); _ = store.put("/files", (), {"id": "file-1", "object": "file"})
-    >>> store.get("/files", (), "file-1")["object"]
-    'file'
+    >>> store.get("/files", (), "file-1")["object"], store.count, store.size
+    ('file', 1, 34)
     """
 
+    max_objects: int = MAX_OBJECTS
+    max_bytes: int = MAX_BYTES
     objects: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, Any]]] = field(
         default_factory=dict
     )
-    contents: dict[str, bytes] = field(default_factory=dict)
+    contents: dict[str, bytes] = field(default_factory=dict)  # read here; write with set_content
+    evicted: int = 0  # entries evicted so far
     _clock: Iterator[int] = field(default_factory=lambda: itertools.count(_FIRST_CREATED_AT))
+    # (collection, parents, id) → [JSON size, size of the upload it owns or -1], oldest first;
+    # an upload no object owns yet is under collection ""
+    _ledger: OrderedDict[tuple[str, tuple[str, ...], str], list[int]] = field(
+        default_factory=OrderedDict
+    )
+    _bytes: int = 0
+
+    @property
+    def count(self) -> int:
+        """Entries held: objects, and uploads no object owns yet."""
+        return len(self._ledger)
+
+    @property
+    def size(self) -> int:
+        """Bytes held: the JSON text of every object and every upload's bytes."""
+        return self._bytes
 
     def get(self, collection: str, parents: tuple[str, ...], id: str) -> dict[str, Any] | None:
         """The stored object, or None."""
@@ -183,18 +214,73 @@ class Store:
         return id in self.objects.get((collection, parents), {})
 
     def put(self, collection: str, parents: tuple[str, ...], obj: dict[str, Any]) -> dict[str, Any]:
-        """Store (or replace) an object under its ``id``; returns it."""
-        self.objects.setdefault((collection, parents), {})[str(obj["id"])] = obj
+        """Store (or replace, keeping its age) an object under its ``id``; returns it. An upload
+        stored under the same id becomes the object's (evicted and deleted with it)."""
+        id = str(obj["id"])
+        key = (collection, parents, id)
+        sizes = self._ledger.get(key)
+        if sizes is None:
+            sizes = self._ledger[key] = [0, -1]
+            loose = self._ledger.pop(("", (), id), None)
+            if loose is not None:
+                sizes[1] = loose[1]
+        size = len(json.dumps(obj, default=str))
+        self._bytes += size - sizes[0]
+        sizes[0] = size
+        self.objects.setdefault((collection, parents), {})[id] = obj
+        self._evict(key)
         return obj
+
+    def set_content(self, id: str, content: bytes) -> None:
+        """Keep uploaded bytes under ``id`` (the object created next with that id owns them)."""
+        key = ("", (), id)
+        sizes = self._ledger.get(key)
+        if sizes is None:
+            sizes = self._ledger[key] = [0, 0]
+        self._bytes += len(content) - sizes[1]
+        sizes[1] = len(content)
+        self.contents[id] = content
+        self._evict(key)
+
+    def drop_content(self, id: str) -> None:
+        """Forget uploaded bytes no object owns (upload parts, once completed into a file)."""
+        sizes = self._ledger.pop(("", (), id), None)
+        if sizes is not None:
+            self._bytes -= sizes[1]
+            self.contents.pop(id, None)
 
     def tick(self) -> int:
         """A creation timestamp: monotonic, deterministic, one second apart."""
         return next(self._clock)
 
     def delete(self, collection: str, parents: tuple[str, ...], id: str) -> bool:
-        """Remove an object (and its content); False when it was not there."""
-        self.contents.pop(id, None)
-        return self.objects.get((collection, parents), {}).pop(id, None) is not None
+        """Remove an object (and the upload it owns); False when it was not there."""
+        key = (collection, parents, id)
+        if key not in self._ledger:
+            return False
+        self._forget(key)
+        return True
+
+    def _forget(self, key: tuple[str, tuple[str, ...], str]) -> None:
+        collection, parents, id = key
+        object_size, content_size = self._ledger.pop(key)
+        self._bytes -= object_size + max(content_size, 0)
+        if content_size >= 0:
+            self.contents.pop(id, None)
+        if collection:
+            bucket = self.objects.get((collection, parents), {})
+            bucket.pop(id, None)
+            if not bucket:
+                self.objects.pop((collection, parents), None)
+
+    def _evict(self, keep: tuple[str, tuple[str, ...], str]) -> None:
+        """The oldest entries (never ``keep``) forgotten until both caps hold."""
+        while len(self._ledger) > self.max_objects or self._bytes > self.max_bytes:
+            victim = next((k for k in self._ledger if k != keep), None)
+            if victim is None:
+                return
+            self._forget(victim)
+            self.evicted += 1
 
     def page(
         self,
@@ -235,3 +321,5 @@ class Store:
         """Forget everything."""
         self.objects.clear()
         self.contents.clear()
+        self._ledger.clear()
+        self._bytes = 0
