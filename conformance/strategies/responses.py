@@ -102,7 +102,8 @@ def responses(
     """Valid responses for an operation, optionally for one status and media type.
 
     A ``text/event-stream`` response is a list of events (``ResponseCase.events``) ending with the
-    stream's sentinel. Every case is checked by the strict validator: no undeclared keys.
+    stream's sentinel; under ``typical``, a whole lifecycle as :func:`streams` draws it, so the
+    stream rules hold too. Every case is checked by the strict validator: no undeclared keys.
 
     >>> @given(responses(spec, "createChatCompletion", status=200, profile="typical"))  # doctest: +SKIP
     ... def test_sdk_parses(case): ...
@@ -143,10 +144,15 @@ def _response(
         )
         if stream is None:
             return st.nothing()
+        events = stream_events(ctx, stream)
+        if ctx.profile.semantic and stream == op.stream_for(200):
+            from .streams import streams  # streams.py builds on this module
+
+            events = streams(ctx.spec, op, profile=ctx.profile)  # whole lifecycles obey the rules
         return st.builds(
             lambda h, events: ResponseCase(op.operation_id, code, media, h, events=events),
             headers,
-            stream_events(ctx, stream),
+            events,
         )
     if kind == "json":
         body = ctx.response_schema(response.content[media].schema)
