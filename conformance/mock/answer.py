@@ -24,7 +24,7 @@ from ..strategies.streams import (
     typical_response,
 )
 from ..validate.body import media_kind
-from ..validate.semantics import Exchange, comply
+from ..validate.semantics import Exchange, complied, comply
 from .apierror import error_response
 from .draw import draw
 from .fit import Check, fit_body, fit_events, replaced, request_fields
@@ -385,10 +385,13 @@ def _include_usage(sent: dict[str, Any]) -> bool:
     return isinstance(options, dict) and options.get("include_usage") is True
 
 
-def _typical_stream(mock: Mock, call: Call, code: int, notes: list[str]) -> Any:
+def _typical_stream(
+    mock: Mock, call: Call, code: int, notes: list[str]
+) -> tuple[tuple[sse.Event, ...], bool] | None:
     """A typical stream cut from the JSON answer the same request would get without ``stream``
-    (so one set of rules shapes both), then obeying the stream rules; None when the operation
-    has no such JSON answer or the result does not validate."""
+    (so one set of rules shapes both), then obeying the stream rules, and whether it settled
+    (complying it again would change nothing); None when the operation has no such JSON
+    answer or the result does not validate."""
     streamer = _STREAMERS.get(call.op.operation_id)
     documented = call.op.response_for(code)
     media = _media(documented) if documented is not None else None
@@ -400,9 +403,9 @@ def _typical_stream(mock: Mock, call: Call, code: int, notes: list[str]) -> Any:
     )
     body, _ = _json_answer(mock, plain, code, media, _check(mock, documented, media), notes)
     x = Exchange.streamed(call.op.operation_id, sent, streamer(mock.spec, body, sent), status=code)
-    comply(x)
+    settled = complied(x)[1]
     events = x.sse_events()
-    return None if _stream_errors(mock, call.op, events, code) else events
+    return None if _stream_errors(mock, call.op, events, code) else (events, settled)
 
 
 def _stream(mock: Mock, call: Call, code: int, notes: list[str]) -> MockResponse:
@@ -412,7 +415,7 @@ def _stream(mock: Mock, call: Call, code: int, notes: list[str]) -> MockResponse
         _typical_stream(mock, call, code, notes) if get_profile(call.profile).semantic else None
     )
     if typical is not None:
-        events = typical
+        events = typical[0]
     elif op.operation_id == "createChatCompletion":
         n = body.get("n") if isinstance(body.get("n"), int) else 1
         usage = bool(options.get("include_usage"))
@@ -443,7 +446,11 @@ def _stream(mock: Mock, call: Call, code: int, notes: list[str]) -> MockResponse
     fitted = fit_events(events, path_params=call.params)
     if fitted is not events and not _stream_errors(mock, op, fitted, code):
         events = fitted
-    if get_profile(call.profile).semantic:
+    # a typical stream that settled and was not fitted already obeys the same rules for the
+    # same request, and validates: complying it again would give it back as it is
+    if get_profile(call.profile).semantic and not (
+        typical is not None and typical[1] and events is typical[0]
+    ):
         x = Exchange.streamed(op.operation_id, rule_request(call), events, status=code)
         comply(x)
         obeyed = x.sse_events()

@@ -11,6 +11,7 @@ Both bind the listening socket themselves, so a port in use is a one-line ``Inpu
 from __future__ import annotations
 
 import errno
+import gc
 import importlib.util
 import logging
 import signal
@@ -113,6 +114,10 @@ def serve(
     """
     listener = sock if sock is not None else bind(host, port)
     server = uvicorn.Server(_config(mock, log_level, LOGGING_CONFIG))
+    # what is loaded by now (the spec, its schemas and validators) lives as long as the process:
+    # frozen out of the collector, the full collections a busy server triggers skip it
+    gc.collect()
+    gc.freeze()
     main = threading.current_thread() is threading.main_thread()
     # uvicorn re-raises the signal that stopped it once it has shut down; make SIGTERM raise
     # KeyboardInterrupt like SIGINT does, so both end here instead of killing the process.

@@ -44,6 +44,7 @@ __all__ = [
     "Rule",
     "api_code",
     "check",
+    "complied",
     "comply",
     "rule",
 ]
@@ -72,27 +73,63 @@ def comply(x: Exchange, *, side: str = ANSWER, rounds: int = 3) -> list[Violatio
     >>> comply(x), x.body["usage"]["total_tokens"]
     ([], 3)
     """
-    fixers, unfixable, _ = _split(x.operation, side)
+    return complied(x, side=side, rounds=rounds)[0]
+
+
+def complied(x: Exchange, *, side: str = ANSWER, rounds: int = 3) -> tuple[list[Violation], bool]:
+    """:func:`comply`, and whether the answer settled: its last round fixed nothing, so every
+    rule with a fixer holds and complying the same exchange again changes nothing.
+
+    >>> complied(Exchange("createEmbedding", None, body={"usage": {"prompt_tokens": 3, "total_tokens": 9}}))
+    ([], True)
+    """
+    fixers, unfixable = _applying(x, side)
+    walk_kept = x.events is None  # a scalar fix keeps a JSON answer's walk (streams: memos)
+    clean: set[int] = set()  # rules that found nothing since the last fix: skipped until one
     for _ in range(rounds):
         fixed = False
         for r in fixers:
-            if r.fix is not None and r.applies(x) and next(iter(r.check(x)), None) is not None:
-                r.fix(x)
-                x.changed()
+            if id(r) in clean:
+                continue
+            fix = r.fix
+            if fix is not None and next(iter(r.check(x)), None) is not None:
+                fix(x)
+                if r.reshapes or not walk_kept:
+                    x.changed()
                 fixed = True
+                clean.clear()
+            else:
+                clean.add(id(r))
         if not fixed:
             # this round changed nothing: every rule with a fixer found nothing on the answer as
             # it stands, so only the rules without one are left to report
             out: list[Violation] = []
             for r in unfixable:
-                if r.applies(x):
-                    out += r.violations(x)
-            return out
-    return check(x, side)
+                out += r.violations(x)
+            return out, True
+    return check(x, side), False
+
+
+def _applying(x: Exchange, side: str) -> tuple[list[Rule], list[Rule]]:
+    """The rules of one side with a fixer and without that apply to this exchange (what
+    ``Rule.applies`` reads: the operation, whether the request is known, whether the answer is
+    a stream — none of which a fix changes), memoised like :func:`_split`."""
+    fixers, unfixable, _ = _split(x.operation, side)
+    key = (x.operation, side, x.request is None, x.events is not None)
+    hit = _APPLYING.get(key)
+    if hit is None or hit[0] is not fixers:
+        hit = (
+            fixers,
+            [r for r in fixers if r.applies(x)],
+            [r for r in unfixable if r.applies(x)],
+        )
+        _APPLYING[key] = hit
+    return hit[1], hit[2]
 
 
 _Split = tuple[list[Rule], list[Rule], list[Rule]]
 _SPLIT: dict[tuple[str, str], tuple[list[Rule], _Split]] = {}
+_APPLYING: dict[tuple[str, str, bool, bool], tuple[list[Rule], list[Rule], list[Rule]]] = {}
 
 
 def _split(operation: str, side: str) -> _Split:

@@ -114,7 +114,7 @@ def _sum_parts(obj: Obj) -> tuple[str, str] | None:
     return None
 
 
-@rule("rule.usage.total")
+@rule("rule.usage.total", reshapes=False)
 def usage_total(x: Exchange) -> Iterator[Finding]:
     """``total_tokens`` is the sum of its parts (prompt + completion, input + output)."""
     for event, pointer, obj in located(x):
@@ -167,7 +167,7 @@ def _function_calls(x: Exchange) -> Iterator[tuple[int | None, str, Obj]]:
             yield event, pointer, obj
 
 
-@rule("rule.tool.arguments-json")
+@rule("rule.tool.arguments-json", reshapes=False)
 def tool_arguments_json(x: Exchange) -> Iterator[Finding]:
     """Function call arguments are JSON text."""
     for event, pointer, obj in _function_calls(x):

@@ -56,7 +56,7 @@ def _models(x: Exchange) -> Iterator[tuple[int | None, str, Obj]]:
             yield event, pointer, obj
 
 
-@rule("rule.model.echo", request=True)
+@rule("rule.model.echo", request=True, reshapes=False)
 def model_echo(x: Exchange) -> Iterator[Finding]:
     """The answer's ``model`` is the one asked (or a snapshot of it)."""
     asked = x.asked("model")

@@ -56,6 +56,9 @@ class Rule:
     ``stream`` limits it to streams (True) or JSON answers (False). ``side`` is ``"answer"``
     (judges the answer for the request) or ``"request"`` (judges what the client sent, as the
     API would: such a request gets a 400 with ``api_code``, OpenAI's ``error.code``).
+    ``reshapes=False`` promises that the fixer only rewrites scalar values where scalars were
+    (no object or list added, removed or moved): on a JSON answer, the shared walk of its
+    objects (``common.located``) then outlives the fix.
     """
 
     code: str
@@ -67,6 +70,7 @@ class Rule:
     side: str = ANSWER
     api_code: str | None = None
     fix: Fix | None = field(default=None)
+    reshapes: bool = True
 
     @property
     def description(self) -> str:
@@ -131,6 +135,7 @@ def rule(
     severity: str = ERROR,
     side: str = ANSWER,
     api_code: str | None = None,
+    reshapes: bool = True,
 ) -> Callable[[Check], Rule]:
     """Register a check under a code of the codes table (decorator); returns the :class:`Rule`.
 
@@ -141,7 +146,17 @@ def rule(
         raise KeyError(f"rule code {code!r} is not in conformance.validate.codes.CODES")
 
     def register(check: Check) -> Rule:
-        made = Rule(code, check, frozenset(operations), request, stream, severity, side, api_code)
+        made = Rule(
+            code,
+            check,
+            frozenset(operations),
+            request,
+            stream,
+            severity,
+            side,
+            api_code,
+            reshapes=reshapes,
+        )
         if any(r.code == code for r in RULES):
             raise ValueError(f"rule code {code!r} registered twice")
         RULES.append(made)

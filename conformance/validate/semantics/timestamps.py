@@ -86,7 +86,7 @@ def _timestamps(x: Exchange) -> Iterator[tuple[int | None, str, Obj, str]]:
                 yield event, pointer, obj, name
 
 
-@rule("rule.time.plausible", severity=WARNING)
+@rule("rule.time.plausible", severity=WARNING, reshapes=False)
 def time_plausible(x: Exchange) -> Iterator[Finding]:
     """Timestamps are unix seconds after 2015 and not in the future (but ``expires_at``)."""
     now = _now(x)
@@ -114,7 +114,7 @@ def _made(x: Exchange) -> Iterator[tuple[int | None, str, Obj, str]]:
                 yield event, pointer, obj, name
 
 
-@rule("rule.time.fresh", operations=_CREATING, severity=WARNING)
+@rule("rule.time.fresh", operations=_CREATING, severity=WARNING, reshapes=False)
 def time_fresh(x: Exchange) -> Iterator[Finding]:
     """What the request creates was created when the answer came (within the skew)."""
     if x.time is None or x.status >= 300:
