@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import sse
+from ..validate.limits import DecodeError, loads
 
 __all__ = ["Request", "Response", "decode_body", "encode_body"]
 
@@ -30,10 +31,6 @@ _STYLES = {
     "": {},
     "compact": {"separators": (",", ":"), "ensure_ascii": False},
 }
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def encode_body(raw: bytes) -> dict[str, Any]:
@@ -48,9 +45,9 @@ def encode_body(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         return {"base64": base64.b64encode(raw).decode("ascii")}
     if text[:1] in '{["' or text[:1].isdigit() or text[:1] in "-tfn":
-        try:
-            value = json.loads(text, parse_constant=_no_constant)
-        except ValueError:
+        try:  # within the decoder's limits: too deep, NaN, a lone surrogate stay text
+            value = loads(text)
+        except DecodeError:
             return {"text": text}
         # the style the text looks written in first: one encoding is enough for nearly all
         spaced = '": ' in text or '", ' in text or "}, " in text

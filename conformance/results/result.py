@@ -12,7 +12,6 @@ all speak it; ``to_dict``/``from_dict`` round-trip exactly, and the published JS
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from ..validate import Violation
 from ..validate.examples import INVALID, SKIPPED, UNPARSEABLE, VALID, ExampleResult
+from ..validate.limits import DecodeError, loads
 from ..validate.semantics import Exchange
 from .message import Request, Response
 from .redact import Redactor
@@ -68,8 +68,8 @@ class Replay:
 
 def _parsed(raw: bytes | None) -> Any:
     try:
-        return json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
+        return loads(raw) if raw else None
+    except DecodeError:
         return None
 
 

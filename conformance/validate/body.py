@@ -10,11 +10,12 @@ string schema accepts.
 from __future__ import annotations
 
 import binascii
-import json
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from .limits import DEFAULT, DecodeError, Limits, loads
 from .shape import Shape, coerce, coerce_each
 
 __all__ = [
@@ -25,10 +26,6 @@ __all__ = [
     "media_kind",
     "parse_multipart",
 ]
-
-
-class DecodeError(ValueError):
-    """A body that cannot be decoded as its media type says; the message says why and where."""
 
 
 def media_kind(media_type: str) -> str:
@@ -68,20 +65,14 @@ def match_media_type(content_type: str, declared: list[str]) -> str | None:
     return None
 
 
-def decode_json(body: bytes | str) -> Any:
-    """Parse a JSON body; errors say line and column.
+def decode_json(body: bytes | str, limits: Limits = DEFAULT) -> Any:
+    """Parse a JSON body within ``limits`` (see :mod:`.limits`); errors say line and column, or
+    the JSON pointer of a value that is not JSON (NaN, 1e400, a number too long, too deep).
 
     >>> decode_json(b'{"a": 1}')
     {'a': 1}
     """
-    try:
-        return json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise DecodeError(
-            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DecodeError(f"body is not UTF-8: {exc.reason} at byte {exc.start}") from None
+    return loads(body, limits)
 
 
 def parse_multipart(body: bytes, content_type: str) -> list[tuple[str, bytes, str | None]]:
@@ -214,7 +205,9 @@ def _transfer_decoded(value: bytes, encoding: str) -> bytes:
     return value
 
 
-def decode_form(fields: list[tuple[str, bytes | str, str | None]], shape: Shape) -> dict[str, Any]:
+def decode_form(
+    fields: list[tuple[str, bytes | str, str | None]], shape: Shape, limits: Limits = DEFAULT
+) -> dict[str, Any]:
     """Turn form fields (name, value, filename) into the object the body schema describes.
 
     >>> decode_form([("n", "2", None)], Shape(schemas, {"properties": {"n": {"type": "integer"}}}))  # doctest: +SKIP
@@ -226,18 +219,20 @@ def decode_form(fields: list[tuple[str, bytes | str, str | None]], shape: Shape)
         key = name[:-2] if name.endswith("[]") and name[:-2] in props else name
         grouped.setdefault(key, []).append((value, filename))
     return {
-        name: coerce_each(values, Shape(shape.schemas, props.get(name, {})), _field)
+        name: coerce_each(
+            values, Shape(shape.schemas, props.get(name, {})), partial(_field, limits)
+        )
         for name, values in grouped.items()
     }
 
 
-def _field(field: tuple[bytes | str, str | None], shape: Shape) -> Any:
+def _field(limits: Limits, field: tuple[bytes | str, str | None], shape: Shape) -> Any:
     value, filename = field
     if filename is not None or shape.is_binary():
         size = len(value.encode() if isinstance(value, str) else value)
         return f"<binary: {size} bytes>"
     text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
-    return coerce(text, shape)
+    return coerce(text, shape, limits)
 
 
 def form_fields(body: bytes | str) -> list[tuple[str, bytes | str, str | None]]:

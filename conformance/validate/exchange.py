@@ -3,7 +3,6 @@ over the pair (``Validator.exchange``)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -11,6 +10,7 @@ from urllib.parse import parse_qsl
 from .. import sse
 from ..spec import Operation
 from .body import media_kind
+from .limits import DecodeError, loads, refused
 from .params import MISSING
 from .semantics import Exchange, check
 from .violation import Violation
@@ -22,13 +22,16 @@ __all__ = ["check_exchange"]
 
 
 def _parsed(body: Any) -> Any:
-    """A JSON body as the rules see it: parsed, or None when it is not JSON."""
+    """A JSON body as the rules see it: parsed, or None when it is not JSON (within the
+    decoder's limits: the request and response checks have said why)."""
     if isinstance(body, (bytes, bytearray, str)):
         try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            return loads(bytes(body) if isinstance(body, bytearray) else body)
+        except DecodeError:
             return None
-    return None if body is MISSING else body
+    if body is MISSING or refused(body) is not None:
+        return None
+    return body
 
 
 def _is_stream(response: Any, ctype: str | None) -> bool:

@@ -7,10 +7,11 @@ Cookie: form. Parameters with ``content`` are parsed as JSON.
 
 from __future__ import annotations
 
-import json
+from functools import partial
 from typing import Any
 
 from ..spec import Parameter
+from .limits import DEFAULT, DecodeError, Limits, loads
 from .shape import Shape, coerce, coerce_each
 
 __all__ = ["MISSING", "deserialize"]
@@ -28,7 +29,7 @@ def _pair(item: str) -> tuple[str, str]:
     return key, value
 
 
-def _from_string(raw: str, param: Parameter, shape: Shape) -> Any:
+def _from_string(raw: str, param: Parameter, shape: Shape, limits: Limits = DEFAULT) -> Any:
     """Deserialize one simple/label/matrix/form string value."""
     style = param.style
     if style == "label" and raw.startswith("."):
@@ -44,18 +45,20 @@ def _from_string(raw: str, param: Parameter, shape: Shape) -> Any:
         sep = _DELIMITER.get(style, ",")
     if shape.decodes_as("array"):
         item = Shape(shape.schemas, shape.items())
-        return [coerce(v, item) for v in raw.split(sep)] if raw else []
+        return [coerce(v, item, limits) for v in raw.split(sep)] if raw else []
     if shape.decodes_as("object"):
         props = shape.properties()
         if param.explode:
             pairs = dict(_pair(p) for p in raw.split(sep))
         else:
             pairs = _split_pairs(raw.split(sep))
-        return {k: coerce(v, Shape(shape.schemas, props.get(k, {}))) for k, v in pairs.items()}
-    return coerce(raw, shape)
+        return {
+            k: coerce(v, Shape(shape.schemas, props.get(k, {})), limits) for k, v in pairs.items()
+        }
+    return coerce(raw, shape, limits)
 
 
-def deserialize(param: Parameter, shape: Shape, source: Any) -> Any:
+def deserialize(param: Parameter, shape: Shape, source: Any, limits: Limits = DEFAULT) -> Any:
     """The value of a parameter, or ``MISSING``.
 
     ``source`` is, by location: path → the raw segment (``str``); query → a list of
@@ -66,7 +69,7 @@ def deserialize(param: Parameter, shape: Shape, source: Any) -> Any:
     20
     """
     if param.location == "query":
-        return _query(param, shape, source)
+        return _query(param, shape, source, limits)
     if param.location == "header":
         raw = source.get(param.name.lower(), MISSING)
     elif param.location == "cookie":
@@ -77,10 +80,10 @@ def deserialize(param: Parameter, shape: Shape, source: Any) -> Any:
         return MISSING
     if param.content_type:
         try:
-            return json.loads(raw)
-        except ValueError:
+            return loads(raw, limits)
+        except DecodeError:
             return raw
-    return _from_string(str(raw), param, shape)
+    return _from_string(str(raw), param, shape, limits)
 
 
 def _reading(param: Parameter, shape: Shape) -> str:
@@ -98,18 +101,19 @@ def _reading(param: Parameter, shape: Shape) -> str:
     return "value"
 
 
-def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
+def _query(
+    param: Parameter, shape: Shape, pairs: list[tuple[str, str]], limits: Limits = DEFAULT
+) -> Any:
     name = param.name
     values = [v for k, v in pairs if k == name]
     reading = _reading(param, shape)
     if reading == "content":
-        return (
-            json.loads(values[0])
-            if values and _is_json(values[0])
-            else values[0]
-            if values
-            else MISSING
-        )
+        if not values:
+            return MISSING
+        try:
+            return loads(values[0], limits)
+        except DecodeError:
+            return values[0]
     if reading == "deepObject":
         prefix = name + "["
         entries: dict[str, list[str]] = {}
@@ -120,7 +124,9 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
             return MISSING
         props = shape.properties()
         return {
-            k: coerce_each(vs, Shape(shape.schemas, props.get(k, {})), coerce)
+            k: coerce_each(
+                vs, Shape(shape.schemas, props.get(k, {})), partial(coerce, limits=limits)
+            )
             for k, vs in entries.items()
         }
     if reading == "array":
@@ -130,20 +136,20 @@ def _query(param: Parameter, shape: Shape, pairs: list[tuple[str, str]]) -> Any:
             return MISSING
         item = Shape(shape.schemas, shape.items())
         if param.explode and param.style == "form":
-            return [coerce(v, item) for v in values]
+            return [coerce(v, item, limits) for v in values]
         sep = _DELIMITER.get(param.style, ",")
-        return [coerce(v, item) for v in values[-1].split(sep)] if values[-1] else []
+        return [coerce(v, item, limits) for v in values[-1].split(sep)] if values[-1] else []
     if reading == "form-object":
         props = shape.properties()
         found = {k: v for k, v in pairs if k in props}
         return (
-            {k: coerce(v, Shape(shape.schemas, props[k])) for k, v in found.items()}
+            {k: coerce(v, Shape(shape.schemas, props[k]), limits) for k, v in found.items()}
             if found
             else MISSING
         )
     if not values:
         return MISSING
-    return _from_string(values[-1], param, shape)
+    return _from_string(values[-1], param, shape, limits)
 
 
 def claims(param: Parameter, shape: Shape, name: str) -> bool:
@@ -162,11 +168,3 @@ def claims(param: Parameter, shape: Shape, name: str) -> bool:
     if reading == "array":
         return name == param.name + "[]"
     return reading == "form-object" and name in shape.properties()
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True

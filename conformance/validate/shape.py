@@ -5,19 +5,19 @@ values the schema is about before validating them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..schema import SchemaSet
+from .limits import DEFAULT, DecodeError, Limits, loads, number
 
 __all__ = ["Shape", "coerce", "coerce_each", "json_type"]
 
 T = TypeVar("T")
 
-_INT = re.compile(r"-?\d+")
-_NUM = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_INT = re.compile(r"-?\d+", re.ASCII)
+_NUM = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", re.ASCII)
 
 
 class Shape:
@@ -105,8 +105,10 @@ def json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def coerce(raw: str, shape: Shape) -> Any:
+def coerce(raw: str, shape: Shape, limits: Limits = DEFAULT) -> Any:
     """A string from a URL, header or form field as the value the schema is about.
+
+    A number longer than ``limits.digits`` or beyond a double raises ``DecodeError``.
 
     >>> coerce("20", Shape(schemas, {"type": "integer"}))  # doctest: +SKIP
     20
@@ -114,23 +116,16 @@ def coerce(raw: str, shape: Shape) -> Any:
     types = shape.types
     if not types or "string" in types:
         return raw
-    if "integer" in types and _INT.fullmatch(raw):
-        return int(raw)
-    if "number" in types and _NUM.fullmatch(raw):
-        number = float(raw)
-        return (
-            int(number)
-            if number.is_integer() and "." not in raw and "e" not in raw.lower()
-            else number
-        )
+    if ("integer" in types and _INT.fullmatch(raw)) or ("number" in types and _NUM.fullmatch(raw)):
+        return number(raw, limits)
     if "boolean" in types and raw in ("true", "false"):
         return raw == "true"
     if "null" in types and raw in ("null", ""):
         return None
     if types & {"object", "array"} and raw[:1] in ("{", "["):
         try:
-            return json.loads(raw)
-        except ValueError:
+            return loads(raw, limits)
+        except DecodeError:
             return raw
     return raw
 

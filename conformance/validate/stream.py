@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import Any
 
 from .. import sse
 from ..spec import Operation, Stream
 from .engine import Engine
+from .limits import DEFAULT, DecodeError, Limits, loads
 from .violation import Violation
 
 __all__ = ["check_stream"]
 
 
 def check_stream(
-    engine: Engine, op: Operation, stream: Stream, events: Any, *, strict: bool = False
+    engine: Engine,
+    op: Operation,
+    stream: Stream,
+    events: Any,
+    *,
+    strict: bool = False,
+    limits: Limits = DEFAULT,
 ) -> list[Violation]:
     """Violations of an SSE stream: framing, each event's data against the event schema, the
     event name (envelope streams) or its agreement with ``data.type``, and the end sentinel.
@@ -29,7 +35,9 @@ def check_stream(
     if isinstance(events, (bytes, bytearray, str)):
         parsed = sse.parse(bytes(events) if isinstance(events, bytearray) else events)
         items = parsed.events
-        out += [fail(issue.message, where="stream", code="stream.framing") for issue in parsed.issues]
+        out += [
+            fail(issue.message, where="stream", code="stream.framing") for issue in parsed.issues
+        ]
     else:
         items = list(events)
     if not items:
@@ -39,17 +47,25 @@ def check_stream(
     for index, event in enumerate(items):
         at = partial(fail, event=index, where="stream.event")
         if done_at is not None:
-            out.append(at(f"event after {stream.done} (sent at event {done_at})", code="stream.after-done"))
+            out.append(
+                at(f"event after {stream.done} (sent at event {done_at})", code="stream.after-done")
+            )
             continue
         if stream.done is not None and event.data == stream.done and not stream.envelope:
             done_at = index
             continue
         instance: Any
         try:
-            data: Any = json.loads(event.data)
-        except ValueError:
+            data: Any = loads(event.data, limits)
+        except DecodeError as exc:
             if not stream.envelope:
-                out.append(at(f"event data is not JSON: {event.data[:80]!r}", code="stream.json"))
+                out.append(
+                    at(
+                        f"event data is not JSON: {event.data[:80]!r} ({exc})",
+                        code="stream.json",
+                        pointer=exc.pointer,
+                    )
+                )
                 continue
             data = event.data
         if stream.envelope:
@@ -79,6 +95,10 @@ def check_stream(
             )
     if stream.done is not None and done_at is None:
         out.append(
-            fail(f"stream ended without data: {stream.done}", where="stream", code="stream.done-missing")
+            fail(
+                f"stream ended without data: {stream.done}",
+                where="stream",
+                code="stream.done-missing",
+            )
         )
     return out

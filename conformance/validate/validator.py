@@ -24,6 +24,7 @@ from .body import (
 )
 from .engine import Engine, engine_for
 from .exchange import check_exchange
+from .limits import Limits, refused
 from .params import MISSING, claims, deserialize
 from .shape import Shape
 from .stream import check_stream
@@ -53,12 +54,16 @@ class Validator:
     >>> v.response("createChatCompletion", status=200, body={"id": "x"})  # doctest: +SKIP
     [Violation(message="'choices' is a required property", where='response.body', ...)]
 
-    ``strict=True`` turns undeclared properties from warnings into errors.
+    ``strict=True`` turns undeclared properties from warnings into errors. ``limits`` bounds
+    what is read as JSON (nesting depth, number size; see :mod:`.limits`): past them, or on
+    NaN/Infinity, a value gets a ``request.decode``/``response.decode``/``stream.json`` verdict
+    naming its pointer, never an exception.
     """
 
-    def __init__(self, spec: Spec, *, strict: bool = False) -> None:
+    def __init__(self, spec: Spec, *, strict: bool = False, limits: Limits | None = None) -> None:
         self.spec = spec
         self.strict = strict
+        self.limits = limits if limits is not None else Limits()
         self.requests = engine_for(schema_set(spec, "request"))
         self.responses = engine_for(schema_set(spec, "response"))
         self._shapes: dict[tuple[int, str | None], Shape] = {}
@@ -158,8 +163,28 @@ class Validator:
                 else sources[param.location]
             )
             shape = self._shape(self.requests, param.schema)
-            value = deserialize(param, shape, source) if source is not MISSING else MISSING
             where = f"request.{param.location}"
+            try:
+                value = (
+                    deserialize(param, shape, source, self.limits)
+                    if source is not MISSING
+                    else MISSING
+                )
+                if value is not MISSING:
+                    _check_parsed(value, self.limits)
+            except DecodeError as exc:
+                out.append(
+                    Violation(
+                        f"{param.location} parameter {param.name!r}: {exc}",
+                        where=where,
+                        pointer=f"/{param.name}",
+                        code="request.decode",
+                        param=param.name,
+                        schema_path=param.pointer,
+                        operation=op.operation_id,
+                    )
+                )
+                continue
             if value is MISSING:
                 if param.required:
                     out.append(
@@ -278,17 +303,20 @@ class Validator:
         kind = media_kind(media.media_type)
         try:
             if kind == "json":
-                instance = (
-                    decode_json(bytes(body) if isinstance(body, bytearray) else body)
-                    if isinstance(body, (bytes, bytearray, str))
-                    else body
-                )
+                if isinstance(body, (bytes, bytearray, str)):
+                    instance = decode_json(
+                        bytes(body) if isinstance(body, bytearray) else body, self.limits
+                    )
+                else:
+                    instance = body
+                    _check_parsed(body, self.limits)
             elif kind in ("multipart", "form"):
                 shape = self._shape(engine, media.schema)
                 fields: list[tuple[str, bytes | str, str | None]]
                 if isinstance(body, list):  # parsed by the caller
                     fields = body
                 elif isinstance(body, Mapping):
+                    _check_parsed(body, self.limits)
                     fields = [
                         (k, v if isinstance(v, (bytes, str)) else json.dumps(v), None)
                         for k, v in body.items()
@@ -298,12 +326,13 @@ class Validator:
                     fields = [(n, val, f) for n, val, f in parse_multipart(raw, ctype)]
                 else:
                     fields = form_fields(body)
-                instance = decode_form(fields, shape)
+                instance = decode_form(fields, shape, self.limits)
+                _check_parsed(instance, self.limits)
             else:
                 return []  # binary, text: nothing a JSON Schema can say beyond presence
         except DecodeError as exc:
             code = "request.decode" if where.startswith("request") else "response.decode"
-            return [fail(str(exc), code=code)]
+            return [fail(str(exc), code=code, pointer=exc.pointer)]
         if media.schema is None:
             return []
         return engine.check(
@@ -360,7 +389,20 @@ class Validator:
                 continue
             if header.schema:
                 shape = self._shape(self.responses, header.schema)
-                parsed = deserialize(header, shape, headers)
+                try:
+                    parsed = deserialize(header, shape, headers, self.limits)
+                    _check_parsed(parsed, self.limits)
+                except DecodeError as exc:
+                    out.append(
+                        fail(
+                            f"header {name!r}: {exc}",
+                            where="response.header",
+                            pointer=f"/{name}",
+                            code="response.decode",
+                            schema_path=header.pointer,
+                        )
+                    )
+                    continue
                 out += self.responses.check(
                     header.schema,
                     parsed,
@@ -426,7 +468,9 @@ class Validator:
                 None,
             )
             if stream is not None:
-                return out + check_stream(self.responses, op, stream, body, strict=self.strict)
+                return out + check_stream(
+                    self.responses, op, stream, body, strict=self.strict, limits=self.limits
+                )
             return out
         return out + self._body(self.responses, media, ctype, body, "response.body", op)
 
@@ -492,4 +536,14 @@ class Validator:
                     operation=op.operation_id,
                 )
             ]
-        return check_stream(self.responses, op, stream, events, strict=self.strict)
+        return check_stream(
+            self.responses, op, stream, events, strict=self.strict, limits=self.limits
+        )
+
+
+def _check_parsed(value: Any, limits: Limits) -> None:
+    """``DecodeError`` naming the pointer when an already parsed value is not JSON within
+    ``limits`` (too deep, NaN, a number too long, a lone surrogate, bytes)."""
+    error = refused(value, limits)
+    if error is not None:
+        raise error

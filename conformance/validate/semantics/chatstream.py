@@ -4,10 +4,10 @@ that add up to JSON. (``data: [DONE]`` is the stream validator's: ``stream.done-
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
+from ..limits import loads
 from .choices import BOTH, CHAT, CUT, answer_choices, estimate_usage, fix_answer, include_usage, ok
 from .exchange import Exchange
 from .registry import Finding, rule
@@ -121,7 +121,7 @@ def _broken_arguments(x: Exchange) -> Iterator[tuple[Any, int | None, str, Obj]]
         for what, holder in holders:
             if isinstance(holder, dict) and isinstance(holder.get("arguments"), str):
                 try:
-                    json.loads(holder["arguments"])
+                    loads(holder["arguments"])
                 except ValueError:
                     yield c.data["index"], c.event, what, holder
 

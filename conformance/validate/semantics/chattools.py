@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from ..limits import loads
 from .choices import CHAT, CUT, FILLER, Choice, answer_choices, fix_answer
 from .exchange import Exchange
 from .registry import Finding, rule
@@ -264,7 +265,7 @@ def _strict_misfits(x: Exchange, c: Choice) -> Iterator[tuple[int, Obj]]:
         if not definition or definition.get("strict") is not True:
             continue
         try:
-            arguments = json.loads(str((call.get("function") or {}).get("arguments")))
+            arguments = loads(str((call.get("function") or {}).get("arguments")))
         except (TypeError, ValueError):
             continue  # not JSON: rule.tool.arguments-json says so
         if not conforms(arguments, definition.get("parameters")):
@@ -329,7 +330,7 @@ def _misformat(x: Exchange, c: Choice) -> str | None:
     if not kind or not _formatted(c):
         return None
     try:
-        value = json.loads(c.message["content"])
+        value = loads(c.message["content"])
     except ValueError:
         return "the content is not JSON"
     if kind == "json_schema" and not conforms(value, schema):

@@ -3,11 +3,11 @@ indexes, function-call arguments. Also the walking helpers other rule modules sh
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from ...spec.refs import escape
+from ..limits import loads
 from .exchange import Exchange
 from .registry import Finding, rule
 
@@ -172,7 +172,7 @@ def tool_arguments_json(x: Exchange) -> Iterator[Finding]:
     """Function call arguments are JSON text."""
     for event, pointer, obj in _function_calls(x):
         try:
-            json.loads(obj["arguments"])
+            loads(obj["arguments"])
         except ValueError:
             yield Finding(
                 f"function arguments are not JSON: {obj['arguments'][:60]!r}",
@@ -186,6 +186,6 @@ def tool_arguments_json(x: Exchange) -> Iterator[Finding]:
 def _fix_arguments(x: Exchange) -> None:
     for _, _, obj in _function_calls(x):
         try:
-            json.loads(obj["arguments"])
+            loads(obj["arguments"])
         except ValueError:
             obj["arguments"] = "{}"

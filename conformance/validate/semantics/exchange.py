@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ... import sse
+from ..limits import loads
 
 __all__ = ["Event", "Exchange"]
 
@@ -37,7 +38,7 @@ class Event:
 
 def _parsed(text: str) -> Any:
     try:
-        return json.loads(text)
+        return loads(text)
     except ValueError:
         return text
 

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from ..limits import loads
 from .exchange import Exchange
 from .registry import Finding, rule
 from .response_events import final_response, restream
@@ -198,7 +199,7 @@ def tool_arguments_schema(x: Exchange) -> Iterator[Finding]:
     """A strict function tool's call arguments validate against its declared parameters."""
     for event, pointer, item, parameters in _strict_calls(x):
         try:
-            arguments = json.loads(item.get("arguments", ""))
+            arguments = loads(item.get("arguments", ""))
         except (TypeError, ValueError):
             continue  # not JSON: rule.tool.arguments-json says so
         if not conforms(arguments, parameters):
@@ -215,7 +216,7 @@ def tool_arguments_schema(x: Exchange) -> Iterator[Finding]:
 def _fix_tool_arguments(x: Exchange) -> None:
     for _, _, item, parameters in list(_strict_calls(x)):
         try:
-            good = conforms(json.loads(item.get("arguments", "")), parameters)
+            good = conforms(loads(item.get("arguments", "")), parameters)
         except (TypeError, ValueError):
             good = False
         if not good:
@@ -277,7 +278,7 @@ def _texts(response: Obj) -> Iterator[tuple[str, Obj]]:
 
 def _wrong(fmt: Obj, text: str) -> str | None:
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError:
         return "is not JSON"
     if fmt["type"] == "json_object" and not isinstance(value, dict):
