@@ -106,6 +106,13 @@ class Resources:
 
     def missing(self, route: Route, params: Mapping[str, str]) -> tuple[str, str] | None:
         """``(message, param)`` of an OpenAI-style 404 when a named object does not exist."""
+        if route.catalog and route.item is not None:
+            if params.get(route.item) in self.store.gone.get(self._catalog_key(route, params), ()):
+                return (
+                    f"No {_noun(route.collection)} found with id '{params[route.item]}'.",
+                    route.item,
+                )
+            return None
         checks = list(route.parents)
         if route.item is not None and route.kind != "create":
             checks.append((route.collection, route.item))
@@ -136,6 +143,8 @@ class Resources:
         ok: Check,
     ) -> Any:
         """The body the state implies for a request, given a generated valid one."""
+        if route.catalog:
+            return self._catalog(route, params, generated, ok)
         key = self.key(route.collection, params)
         item = params.get(route.item) if route.item else None
         if key is not None and route.kind == "delete" and item is not None:
@@ -159,6 +168,24 @@ class Resources:
             return self._list(route.collection, key, query, generated, ok)
         if route.kind == "action" and stored is not None:
             return self._act(route, key, params, request, stored, generated, ok)
+        return generated
+
+    def _catalog_key(self, route: Route, params: Mapping[str, str]) -> str:
+        return "/".join([route.collection, *(self.key(route.collection, params) or ())])
+
+    def _catalog(self, route: Route, params: Mapping[str, str], generated: Any, ok: Check) -> Any:
+        """A catalog's answer: a delete forgets the id, a list leaves deleted ids out."""
+        gone = self.store.gone.setdefault(self._catalog_key(route, params), set())
+        item = params.get(route.item) if route.item else None
+        if route.kind == "delete" and item is not None:
+            gone.add(item)
+            if isinstance(generated, dict):
+                return replaced(generated, {"id": item, "deleted": True}, ok)
+        if route.kind == "list" and isinstance(generated, dict) and gone:
+            data = generated.get("data")
+            if isinstance(data, list):
+                kept = [d for d in data if not (isinstance(d, dict) and d.get("id") in gone)]
+                return replaced(generated, {"data": kept}, ok)
         return generated
 
     def _create(

@@ -9,6 +9,10 @@ answering an object with an ``id`` and paths below ``C/{param}``; then
 - ``POST C/{id}/verb`` acts on the object (``action``: cancel, complete, submit_tool_outputs…),
 - anything below ``C/{id}`` requires the object to exist (``parents``).
 
+A path ``C`` the API lists and deletes from but never creates in (``GET C``, ``GET``/``DELETE
+C/{id}``: OpenAI's models) is a *catalog*: every id exists until it is deleted, after which it
+is a 404 and leaves the lists.
+
 OpenAI's files, uploads, assistants, threads, messages, runs, vector stores (and their files
 and file batches), batches, fine-tuning jobs, stored chat completions and responses all come
 out of these rules; so do the collections of any other REST-shaped spec.
@@ -39,6 +43,7 @@ class Route:
     item: str | None = None  # the item's path parameter, e.g. "message_id"
     parents: tuple[tuple[str, str], ...] = ()  # (collection, path parameter) that must exist
     verb: str | None = None  # for actions: the last path segment ("cancel")
+    catalog: bool = False  # items exist until deleted (never created through the API)
 
 
 @dataclass
@@ -112,6 +117,26 @@ def routes(spec: Spec) -> dict[str, Route]:
         route = _route(op, _segments(op.path), collections, parents(op.path, collections))
         if route is not None:
             found[op.operation_id] = route
+    found.update(_catalogs(by_path, collections))
+    return found
+
+
+def _catalogs(by_path: dict[str, dict[str, Operation]], collections: set[str]) -> dict[str, Route]:
+    """Routes of the catalogs: ``GET C`` and ``GET``/``DELETE C/{id}`` with no ``POST C``."""
+    found: dict[str, Route] = {}
+    for path, methods in by_path.items():
+        segments = _segments(path)
+        item = _param(segments[-1]) if segments else None
+        collection = "/" + "/".join(segments[:-1])
+        if item is None or "DELETE" not in methods or collection in collections:
+            continue
+        if "POST" in by_path.get(collection, {}) or _param(collection.rsplit("/", 1)[-1]):
+            continue
+        for method, kind in (("GET", "retrieve"), ("DELETE", "delete")):
+            if method in methods:
+                found[methods[method].operation_id] = Route(kind, collection, item, catalog=True)
+        if "GET" in by_path.get(collection, {}):
+            found[by_path[collection]["GET"].operation_id] = Route("list", collection, catalog=True)
     return found
 
 
@@ -186,6 +211,7 @@ class Store:
         default_factory=dict
     )
     contents: dict[str, bytes] = field(default_factory=dict)  # read here; write with set_content
+    gone: dict[str, set[str]] = field(default_factory=dict)  # deleted ids by catalog (and parents)
     evicted: int = 0  # entries evicted so far
     _clock: Iterator[int] = field(default_factory=lambda: itertools.count(_FIRST_CREATED_AT))
     # (collection, parents, id) → [JSON size, size of the upload it owns or -1], oldest first;
@@ -323,3 +349,4 @@ class Store:
         self.contents.clear()
         self._ledger.clear()
         self._bytes = 0
+        self.gone.clear()

@@ -44,7 +44,9 @@ def test_routes_are_derived_from_the_spec(spec: Spec) -> None:
     assert found["cancelBatch"].verb == "cancel"
     assert found["downloadFile"].kind == "content"
     assert found["listMessages"].parents == (("/threads", "thread_id"),)
-    assert "listModels" not in found  # nothing creates models: generated, not remembered
+    # nothing creates models: a catalog, generated, where a deleted id is gone
+    assert (found["listModels"].kind, found["listModels"].catalog) == ("list", True)
+    assert (found["deleteModel"].collection, found["deleteModel"].item) == ("/models", "model")
     assert found["getChatCompletion"].kind == "retrieve"
 
 
