@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from ..strategies.profiles import PROFILES
 from ..strategies.responses import responses
 from ..validate import Validator, Violation, semantics
 from ..validate.body import DecodeError, decode_json, media_kind, parse_multipart
+from ..validate.limits import Limits
 from .answer import Call, answer
 from .apierror import error_response
 from .faults import Fault, apply_faults, parse_faults
@@ -50,6 +53,8 @@ _MAX_BODY = 64 * 1024 * 1024
 # out (a reused one gets a suffix)
 REMEMBERED_REQUESTS = 65_536
 REMEMBERED_IDS = 65_536
+# what the status knob, an override or a handler may answer with: a final HTTP status
+_STATUSES = range(200, 600)
 
 
 class Mock:
@@ -59,7 +64,8 @@ class Mock:
     ``state`` remembers created objects; ``faults`` (``"rate-limit:0.1,drop:0.05"``) fuzz
     clients; ``strict`` rejects undeclared request fields; ``auth`` requires credentials when
     the spec declares security; ``log`` is a JSONL file for the request log, which keeps
-    bodies unless ``log_bodies=False`` and redacts secrets always (``redact`` names more).
+    bodies unless ``log_bodies=False`` and redacts secrets always (``redact`` names more);
+    ``limits`` bounds the JSON the mock reads (nesting depth, number size; past them a 400).
 
     State keeps at most ``max_objects`` objects and ``max_bytes`` bytes (objects' JSON and
     uploads), evicting the oldest first (an evicted object answers 404 as a deleted one).
@@ -84,6 +90,7 @@ class Mock:
         max_bytes: int = MAX_BYTES,
         log_bodies: bool = True,
         redact: Iterable[str] = (),
+        limits: Limits | None = None,
     ) -> None:
         self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
         if profile not in PROFILES:
@@ -91,7 +98,7 @@ class Mock:
         self.profile = profile
         self.seed = seed
         self.faults: tuple[Fault, ...] = parse_faults(faults)
-        self.validator = Validator(self.spec, strict=strict)
+        self.validator = Validator(self.spec, strict=strict, limits=limits)
         for name, cap in (("max_objects", max_objects), ("max_bytes", max_bytes)):
             if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
                 raise InputError(f"{name} must be a positive integer, got {cap!r}")
@@ -139,6 +146,8 @@ class Mock:
         >>> mock.override("createChatCompletion", body={"choices": [{"message": {"content": "hi"}}]})  # doctest: +SKIP
         """
         op = self.spec.operation(operation)
+        if status is not None and status not in _STATUSES:
+            raise InputError(f"override of {op.operation_id}: status {status} is not 200-599")
         complete = True
         if body is not None and handler is None:
             complete = check_body(self.validator, op, body, status)
@@ -187,21 +196,17 @@ class Mock:
         """
         started, wall = time.perf_counter(), time.time()
         with self._lock:
-            response, notes = self._answer(request)
-            faults = self.faults
-            knob = request.headers.get("x-conformance-faults")
-            if knob:
-                try:
-                    faults = (*faults, *parse_faults(knob))
-                except InputError as exc:
-                    response, faults = (
-                        error_response(400, str(exc), param="x-conformance-faults"),
-                        (),
-                    )
-            if response.status >= 400 and response.operation is not None:
-                response = self._as_documented(response)
-            if faults and response.operation is not None:
-                response = apply_faults(response, faults, self._rng)
+            notes: list[str] = []
+            try:
+                response = self._answer_faulted(request, notes)
+            except Exception as exc:  # a crash is answered, and recorded, as a 500
+                notes.append(f"the mock failed: {type(exc).__name__}: {exc}")
+                response = error_response(
+                    500,
+                    f"The mock failed while answering {request.method} {request.path}: "
+                    f"{type(exc).__name__}",
+                    type="server_error",
+                )
             response = response.with_(
                 headers={
                     "x-request-id": self._request_id(request),
@@ -209,7 +214,34 @@ class Mock:
                     **response.headers,
                 }
             )
-            self.log.add(self._result(request, response, notes, wall, started))
+            record = self._result(request, response, notes, wall, started)
+            try:
+                self.log.add(record)
+            except Exception as exc:  # the exchange is still recorded, without its bodies
+                note = f"recorded without bodies: {type(exc).__name__}: {exc}"
+                self.log.add(replace(record.without_bodies(), notes=(*record.notes, note)))
+        return response
+
+    def _answer_faulted(self, request: MockRequest, notes: list[str]) -> MockResponse:
+        """The answer with the knobs' and the mock's faults applied; a bad knob is a 400."""
+        faults = self.faults
+        bad = _bad_knob(request)
+        if bad is not None:
+            return bad
+        knob = request.headers.get("x-conformance-faults")
+        if knob:
+            try:
+                faults = (*faults, *parse_faults(knob))
+            except InputError as exc:
+                return error_response(400, str(exc), param="x-conformance-faults")
+        response, found = self._answer(request)
+        notes += found
+        if response.status not in _STATUSES:  # a handler's own MockResponse
+            raise ValueError(f"answered with status {response.status}, not 200-599")
+        if response.status >= 400 and response.operation is not None:
+            response = self._as_documented(response)
+        if faults and response.operation is not None:
+            response = apply_faults(response, faults, self._rng)
         return response
 
     def _result(
@@ -244,7 +276,9 @@ class Mock:
                 else request.headers.get("x-conformance-seed") or str(self.seed),
                 call.seed if isinstance(call, Call) else None,
                 call.profile if isinstance(call, Call) else None,
-                int(knob) if knob.strip().isdigit() else None,
+                int(knob)
+                if _STATUS_KNOB.fullmatch(knob.strip()) and int(knob) in _STATUSES
+                else None,
                 response.faults,
             ),
             tuple(notes),
@@ -284,7 +318,7 @@ class Mock:
                 operation=op.operation_id,
             ), notes
         kind = media_kind(request.content_type.split(";")[0].strip()) if request.body else ""
-        parsed = _parsed(request, kind)
+        parsed = _parsed(request, kind, self.validator.limits)
         violations = tuple(
             self.validator.request(
                 op,
@@ -437,24 +471,39 @@ class Mock:
     def _generated(self, call: Call, notes: list[str], status: int | None = None) -> MockResponse:
         knob = call.request.headers.get("x-conformance-status")
         if status is None and knob:
-            try:
-                status = int(knob)
-            except ValueError:
-                return error_response(
-                    400,
-                    f"x-conformance-status must be an integer, got {knob!r}",
-                    param="x-conformance-status",
-                )
+            status = int(knob)  # checked by _bad_knob
         drawn = answer(self, call, status, notes)
         return drawn.with_(meta={**drawn.meta, "call": call})  # the replay key, for the log
 
 
-def _parsed(request: MockRequest, kind: str) -> Any:
+_STATUS_KNOB = re.compile(r"[0-9]{3}")
+
+
+def _bad_knob(request: MockRequest) -> MockResponse | None:
+    """The 400 for a knob header whose value the mock cannot honour, naming the header."""
+    status = request.headers.get("x-conformance-status", "").strip()
+    if status and not (_STATUS_KNOB.fullmatch(status) and int(status) in _STATUSES):
+        return error_response(
+            400,
+            f"x-conformance-status must be a status from 200 to 599, got {status[:40]!r}",
+            param="x-conformance-status",
+        )
+    profile = request.headers.get("x-conformance-profile")
+    if profile and profile not in PROFILES:
+        return error_response(
+            400,
+            f"x-conformance-profile must be one of {', '.join(PROFILES)}, got {profile[:40]!r}",
+            param="x-conformance-profile",
+        )
+    return None
+
+
+def _parsed(request: MockRequest, kind: str, limits: Limits) -> Any:
     """The body parsed once: a JSON value, or multipart ``(name, value, filename)`` parts; None
     when there is nothing to parse or it does not parse (the validator then says why)."""
     try:
         if kind == "json":
-            return decode_json(request.body)
+            return decode_json(request.body, limits)
         if kind == "multipart":
             return parse_multipart(request.body, request.content_type)
     except (DecodeError, ValueError):

@@ -46,6 +46,7 @@ FAULTS: dict[str, str] = {
 
 # Faults that take a value (seconds), with its default.
 _DEFAULTS = {"rate-limit": 1.0, "unavailable": 1.0, "latency": 0.5}
+MAX_SECONDS = 3600.0  # the longest a fault may wait or tell a client to wait
 _ERRORS = ("rate-limit", "server-error", "bad-gateway", "unavailable")
 _SYNTAX = "faults are NAME[=VALUE][:RATE] separated by commas, NAME one of " + ", ".join(FAULTS)
 _EOL = re.compile(rb"\r\n|\r|\n")
@@ -72,8 +73,8 @@ def _problem(name: str, rate: object, value: object) -> str | None:
     if value is not None:
         if name not in _DEFAULTS:
             return f"{name} takes no value"
-        if not _is_number(value) or value < 0:
-            return f"value {value!r} is not a number of seconds >= 0"
+        if not _is_number(value) or not 0 <= value <= MAX_SECONDS:
+            return f"value {value!r} is not a number of seconds from 0 to {MAX_SECONDS:g}"
     return None
 
 

@@ -61,8 +61,16 @@ def rejection(
     """
     first = errors[0]
     kind = media_kind(request.content_type.split(";")[0].strip()) if request.body else ""
-    if first.code == "request.decode" and kind == "json":
-        return error_response(400, JSON_HINT, operation=op.operation_id)
+    if first.code == "request.decode" and kind == "json" and first.where == "request.body":
+        if not first.pointer:  # not JSON at all (the hint OpenAI gives)
+            return error_response(400, JSON_HINT, operation=op.operation_id)
+        # JSON text, but a value in it is not JSON (NaN, 1e400) or passes the mock's limits
+        return error_response(
+            400,
+            f"We could not parse the JSON body of your request: {first.message}",
+            param=param_path(first.pointer),
+            operation=op.operation_id,
+        )
     body = _body(request, kind)
     message, param, code = _explain(spec, first, body)
     more = len(errors) - 1
