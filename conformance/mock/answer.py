@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -53,6 +52,7 @@ class Call:
     seed: str  # this request's seed: picks the variant
     profile: str
     base_seed: str = "0"  # the mock's (or the request's x-conformance-seed) seed
+    now: float = 0.0  # the mock's clock when the request came (answers' timestamps)
 
 
 def _documented(op: Operation, status: int | None) -> tuple[int, Response | None]:
@@ -185,7 +185,7 @@ def obey(call: Call, body: Any, code: int, ok: Check) -> tuple[int, Any, bool]:
         status=code,
         query=dict(call.request.query_pairs),
         path_params=call.params,
-        time=time.time(),
+        time=call.now,
     )
     left = sum(v.is_error for v in comply(x))
     return left, x.body, ok(x.body)
@@ -252,7 +252,7 @@ def _obeying_kept(
     gave cleanly (no other draw, no note), made within one second, is kept.
     """
     request = call.request
-    second = int(time.time())
+    second = int(call.now)
     key = (
         "obeyed",
         second,
@@ -278,7 +278,7 @@ def _obeying_kept(
 
     noted = len(notes)
     fitted, headers = _obeying(call, code, ok, counted, notes)
-    if attempts == [0] and len(notes) == noted and int(time.time()) == second:
+    if attempts == [0] and len(notes) == noted:
         mock.pool.keep(key, (fitted, headers))
     return fitted, headers
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,8 @@ class Mock:
     the spec declares security; ``log`` is a JSONL file for the request log, which keeps
     bodies unless ``log_bodies=False`` and redacts secrets always (``redact`` names more);
     ``limits`` bounds the JSON the mock reads (nesting depth, number size; past them a 400).
+    ``clock`` gives "now" (unix seconds) to the answers' timestamps: answers are the same for a
+    seed and a request sequence but for the timestamps, which follow it (fix it to freeze them).
 
     State keeps at most ``max_objects`` objects and ``max_bytes`` bytes (objects' JSON and
     uploads), evicting the oldest first (an evicted object answers 404 as a deleted one).
@@ -91,8 +94,10 @@ class Mock:
         log_bodies: bool = True,
         redact: Iterable[str] = (),
         limits: Limits | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
+        self.clock = clock
         if profile not in PROFILES:
             raise InputError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
         self.profile = profile
@@ -106,7 +111,12 @@ class Mock:
             Resources(self.spec, max_objects=max_objects, max_bytes=max_bytes) if state else None
         )
         self.auth = auth and bool(self.spec.document.get("security"))
-        self.base_path = (self.spec.base_path if base_path is None else base_path).rstrip("/")
+        base = self.spec.base_path if base_path is None else base_path
+        if "://" in base or "?" in base:
+            raise InputError(f"base_path {base_path!r} must be a path such as /v1, not a URL")
+        self.base_path = ("/" + base.strip("/")) if base.strip("/") else ""
+        if log is not None and (Path(log).is_dir() or not _writable(Path(log))):
+            raise InputError(f"log {str(log)!r}: not a file that can be written")
         self.log = RequestLog(
             log,
             bodies=log_bodies,
@@ -430,6 +440,7 @@ class Mock:
             f"{seed}:{fingerprint}:{seen}",
             profile,
             seed,
+            self.clock(),
         )
 
     def _overridden(self, rule: Override, call: Call) -> MockResponse:
@@ -496,6 +507,15 @@ def _bad_knob(request: MockRequest) -> MockResponse | None:
             param="x-conformance-profile",
         )
     return None
+
+
+def _writable(path: Path) -> bool:
+    """True when a file can be created or appended to at ``path`` (checked at start, so an
+    unusable log is one clear error, not a failure on every request)."""
+    if path.exists():
+        return os.access(path, os.W_OK)
+    parent = next((p for p in path.parents if p.exists()), Path("."))
+    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
 
 
 def _parsed(request: MockRequest, kind: str, limits: Limits) -> Any:

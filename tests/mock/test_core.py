@@ -171,7 +171,7 @@ def test_mock_streams_real_streaming_requests(spec: Spec) -> None:
 
 def test_same_seed_same_answers_other_seed_other_answers(spec: Spec) -> None:
     def session(seed: int) -> list[bytes]:
-        mock = Mock(spec, seed=seed)
+        mock = Mock(spec, seed=seed, clock=lambda: 1_764_000_000.5)  # timestamps follow the clock
         return [send(mock, "POST", "/v1/chat/completions", CHAT).body for _ in range(4)] + [
             send(
                 mock, "POST", "/v1/embeddings", {"model": "text-embedding-3-small", "input": "x"}
