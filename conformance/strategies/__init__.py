@@ -6,24 +6,18 @@
 """
 
 from .cases import RequestCase, ResponseCase
-from .compiler import Compiler
 from .invalid import InvalidRequest, invalid_requests
-from .profiles import DEFAULT, EDGE, PROFILES, TYPICAL, Profile, get_profile
+from .profiles import PROFILES, Profile
 from .requests import requests
 from .responses import responses
 from .streams import streams
 
 __all__ = [
-    "DEFAULT",
-    "EDGE",
     "PROFILES",
-    "TYPICAL",
-    "Compiler",
     "InvalidRequest",
     "Profile",
     "RequestCase",
     "ResponseCase",
-    "get_profile",
     "invalid_requests",
     "requests",
     "responses",

@@ -36,7 +36,6 @@ __all__ = [
     "chat_events",
     "chat_stream",
     "completion_events",
-    "response_events",
     "response_stream",
     "streams",
     "typical_response",

@@ -5,8 +5,8 @@
 []
 """
 
-from .engine import Engine, engine_for
-from .validator import NOBODY, Validator
+from .engine import Engine
+from .validator import Validator
 from .violation import ERROR, WARNING, Violation
 
-__all__ = ["ERROR", "NOBODY", "WARNING", "Engine", "Validator", "Violation", "engine_for"]
+__all__ = ["ERROR", "WARNING", "Engine", "Validator", "Violation"]

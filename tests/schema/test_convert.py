@@ -14,8 +14,8 @@ from support import FLOAT_BOUND_BUG, SPECS
 
 import conformance.schema.convert as convert_module
 import conformance.schema.strict as strict_module
-from conformance.schema import DISCRIMINATOR, allow_null, def_key, schema_set, strict_schema
-from conformance.schema.convert import Converter
+from conformance.schema import DISCRIMINATOR, schema_set, strict_schema
+from conformance.schema.convert import Converter, allow_null, def_key
 from conformance.spec import Documents, load_spec
 from conformance.validate import Validator
 

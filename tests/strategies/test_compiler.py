@@ -27,15 +27,9 @@ from hypothesis.errors import NoSuchExample
 from conformance.errors import InputError
 from conformance.schema import schema_set
 from conformance.spec import Spec, load_spec
-from conformance.strategies import (
-    DEFAULT,
-    EDGE,
-    Compiler,
-    Profile,
-    get_profile,
-    requests,
-)
-from conformance.strategies.compiler import MAX_CYCLE
+from conformance.strategies import Profile, requests
+from conformance.strategies.compiler import MAX_CYCLE, Compiler
+from conformance.strategies.profiles import DEFAULT, EDGE, get_profile
 from conformance.validate import Validator
 
 FAST = settings(

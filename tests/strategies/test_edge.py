@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from conformance.schema import schema_set
 from conformance.spec import Spec, load_spec
 from conformance.spec.refs import escape
-from conformance.strategies import Compiler, get_profile
+from conformance.strategies.compiler import Compiler
 from conformance.strategies.merge import flatten
+from conformance.strategies.profiles import get_profile
 from conformance.validate import Validator
 from conformance.validate.body import media_kind
 
