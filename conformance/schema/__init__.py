@@ -5,12 +5,13 @@
 """
 
 from .catalog import DIRECTIONS, SchemaSet, schema_set
-from .convert import DISCRIMINATOR, allow_null, def_key
+from .convert import DISCRIMINATOR, MAX_DEPTH, allow_null, def_key
 from .strict import strict_schema
 
 __all__ = [
     "DIRECTIONS",
     "DISCRIMINATOR",
+    "MAX_DEPTH",
     "SchemaSet",
     "allow_null",
     "def_key",

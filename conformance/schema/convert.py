@@ -20,6 +20,7 @@ absolute refs into it. What changes on the way:
 
 On the way, a ``type`` that names no type and a ``pattern`` that is no regex are refused
 (:mod:`conformance.schema.keywords`): a :class:`~conformance.errors.SpecError` naming the pointer.
+So is a schema nested more than :data:`MAX_DEPTH` JSON levels deep once converted.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..errors import SpecError
 from ..spec.refs import Documents, escape, split_location
 from .keywords import PROBLEMS
 
-__all__ = ["DISCRIMINATOR", "FRAGMENT_SAFE", "Converter", "allow_null", "def_key"]
+__all__ = ["DISCRIMINATOR", "FRAGMENT_SAFE", "MAX_DEPTH", "Converter", "allow_null", "def_key"]
 
 DISCRIMINATOR = "x-conformance-discriminator"
 
@@ -78,6 +79,33 @@ _KEEP = {
 FRAGMENT_SAFE = "/~$!&'()*+,;=:@-._"
 _INT_FORMATS = {"int32": 2**31, "int64": 2**63}
 _COMPOSED = ("$ref", "allOf", "anyOf", "oneOf", "not", "if")
+
+MAX_DEPTH = 64
+"""How deep a converted schema may nest, in JSON levels below its root (``properties/a`` is two
+levels, ``items`` one, ``allOf/0`` two, a ``nullable`` composition two more); a ``$ref`` target
+starts afresh, so recursive schemas are fine. Deeper is a :class:`~conformance.errors.SpecError`
+naming the pointer. jsonschema-rs refuses documents nested past 255 levels, and every walk over
+schemas (conversion, strict forms, strategies) recurses; the OpenAI specs nest at most 18."""
+
+
+def _deeper(value: Any, levels: int) -> bool:
+    """Whether a JSON value (an ``enum``, ``const`` or ``default``) nests more than ``levels``
+    levels of arrays and objects (counted breadth first: no recursion).
+
+    >>> _deeper([[1]], 2), _deeper([[[1]]], 2)
+    (False, True)
+    """
+    layer = [value]
+    for _ in range(max(levels, 0)):
+        layer = [
+            child
+            for item in layer
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not any(isinstance(item, (dict, list)) for item in layer):
+            return False
+    return True
 
 
 def def_key(documents: Documents, location: str) -> str:
@@ -164,16 +192,21 @@ class Converter:
         while self._todo:
             loc = self._todo.pop()
             key = def_key(self.documents, loc)
-            self.defs[key] = self._convert(self.documents.get(loc), loc)
+            self.defs[key] = self._convert(self.documents.get(loc), loc, 0)
         return ref
 
     # -- conversion ---------------------------------------------------------------------------
 
-    def _convert(self, node: Any, location: str) -> Any:
+    def _convert(self, node: Any, location: str, depth: int) -> Any:
         if isinstance(node, bool):
             return node
         if not isinstance(node, dict):
             return {}  # not a schema: accept anything rather than crash; spec check reports it
+        if depth > MAX_DEPTH:
+            where = self.documents.where(location)
+            raise SpecError(f"{where}: schema nested more than {MAX_DEPTH} levels deep")
+        if node.get("nullable") is True:
+            depth += 2  # allow_null may wrap what is below in an anyOf
         base = split_location(location)[0]
         for dynamic in ("$recursiveRef", "$dynamicRef"):
             if isinstance(node.get(dynamic), str) and "$ref" not in node:
@@ -187,10 +220,10 @@ class Converter:
             if not self.openapi31:
                 return allow_null(ref) if node.get("nullable") is True else ref
             siblings = {k: v for k, v in node.items() if k != "$ref"}
-            out = self._keywords(siblings, location)
+            out = self._keywords(siblings, location, depth)
             out["$ref"] = ref["$ref"]
         else:
-            out = self._keywords(node, location)
+            out = self._keywords(node, location, depth)
         if node.get("nullable") is True:
             out = allow_null(out)
         return out
@@ -206,23 +239,26 @@ class Converter:
             return "#" + "/".join(parts[:4])
         return ref
 
-    def _keywords(self, node: dict[str, Any], location: str) -> dict[str, Any]:
+    def _keywords(self, node: dict[str, Any], location: str, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
 
-        def sub(value: Any, suffix: str) -> Any:
-            return self._convert(value, f"{location}/{suffix}")
+        def sub(value: Any, suffix: str, levels: int = 2) -> Any:
+            return self._convert(value, f"{location}/{suffix}", depth + levels)
 
         for key, value in node.items():
             if key in _KEEP:
                 if key in PROBLEMS:
                     self._check(key, value, location)
+                elif isinstance(value, (dict, list)) and _deeper(value, MAX_DEPTH - depth):
+                    where = self.documents.where(f"{location}/{key}")
+                    raise SpecError(f"{where}: value nested more than {MAX_DEPTH} levels deep")
                 out[key] = value
             elif key in _SCHEMA_MAPS and isinstance(value, dict):
                 out[key] = {n: sub(s, f"{key}/{escape(n)}") for n, s in value.items()}
             elif key in _SCHEMA_LISTS and isinstance(value, list):
                 out[key] = [sub(s, f"{key}/{i}") for i, s in enumerate(value)]
             elif key in _SCHEMA_ONE and isinstance(value, (dict, bool)):
-                out[key] = sub(value, key)
+                out[key] = sub(value, key, 1)
             elif key == "items" and isinstance(value, list):  # draft-4 style tuple items
                 out["prefixItems"] = [sub(s, f"items/{i}") for i, s in enumerate(value)]
         if not self.openapi31:
