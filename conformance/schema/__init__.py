@@ -5,7 +5,7 @@
 """
 
 from .catalog import DIRECTIONS, SchemaSet, schema_set
-from .convert import DISCRIMINATOR, MAX_DEPTH, allow_null, def_key
+from .convert import DISCRIMINATOR, MAX_DEPTH
 from .strict import strict_schema
 
 __all__ = [
@@ -13,8 +13,6 @@ __all__ = [
     "DISCRIMINATOR",
     "MAX_DEPTH",
     "SchemaSet",
-    "allow_null",
-    "def_key",
     "schema_set",
     "strict_schema",
 ]

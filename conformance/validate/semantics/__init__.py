@@ -47,6 +47,7 @@ __all__ = [
     "complied",
     "comply",
     "rule",
+    "rules_for",
 ]
 
 
