@@ -6,8 +6,9 @@ jsonschema-rs, the ``Engine``). The judge (:class:`Reference`) converts the spec
 with a ``Converter`` of its own into new documents, and validates every JSON body and every
 stream event's data as sent on the wire with the pure-Python ``jsonschema`` reference on the
 strict schema (no undeclared property). The envelope (method, status, content types,
-parameters, headers, form bodies) is checked by a strict ``Validator``. Under ``typical`` every
-semantic rule that needs no request must hold as well (``semantics.check``, JSON and streams).
+parameters, headers, form bodies) is checked by a strict ``Validator``. Generated JSON requests
+pass the request rules in every profile, and under ``typical`` answers pass every semantic rule
+that needs no request (``semantics.check``, JSON and streams).
 The ``test_the_judge_fails_*`` tests show each of these checks failing on a mutated case.
 
 Note: when schemathesis (the ``bench`` extra) is installed, its pytest plugin raises Hypothesis'
@@ -406,7 +407,8 @@ def check_operations(spec: Spec, judge: Reference, profile: str, direction: str)
                     failures.append(f"{where}: case of {case.operation}")
                     continue
                 if direction == "request":
-                    problems = request_problems(judge, case, semantic=profile == "typical")
+                    # request rules hold in every profile: a valid request is one the API takes
+                    problems = request_problems(judge, case, semantic=True)
                 else:
                     problems = response_problems(judge, case, semantic=profile == "typical")
                     if label.startswith("stream") and case.events is None:
