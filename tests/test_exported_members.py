@@ -79,7 +79,7 @@ SUBPACKAGES = {
         "schema_set",
         "strict_schema",
     ],
-    "conformance.validate": ["ERROR", "WARNING", "Engine", "Validator", "Violation"],
+    "conformance.validate": ["ERROR", "WARNING", "Engine", "Limits", "Validator", "Violation"],
     "conformance.validate.semantics": [
         "ANSWER",
         "REQUEST",

@@ -6,7 +6,8 @@
 """
 
 from .engine import Engine
+from .limits import Limits
 from .validator import Validator
 from .violation import ERROR, WARNING, Violation
 
-__all__ = ["ERROR", "WARNING", "Engine", "Validator", "Violation"]
+__all__ = ["ERROR", "WARNING", "Engine", "Limits", "Validator", "Violation"]
