@@ -26,7 +26,7 @@ from ..strategies.profiles import PROFILES
 from ..strategies.responses import responses
 from ..validate import Validator, Violation, semantics
 from ..validate.body import DecodeError, decode_json, media_kind, parse_multipart
-from ..validate.limits import Limits
+from ..validate.limits import Limits, vouched
 from .answer import Call, answer
 from .apierror import error_response
 from .faults import Fault, apply_faults, parse_faults
@@ -329,17 +329,18 @@ class Mock:
             ), notes
         kind = media_kind(request.content_type.split(";")[0].strip()) if request.body else ""
         parsed = _parsed(request, kind, self.validator.limits)
-        violations = tuple(
-            self.validator.request(
-                op,
-                path_params=params,
-                query=request.query,
-                headers=request.headers,
-                # JSON objects/arrays and multipart parts are parsed once, here; anything else
-                # (a JSON scalar, a body that does not parse) the validator decodes and judges
-                body=parsed if isinstance(parsed, (dict, list)) else request.body,
+        with vouched(parsed):  # decoded within the validator's limits: not walked again
+            violations = tuple(
+                self.validator.request(
+                    op,
+                    path_params=params,
+                    query=request.query,
+                    headers=request.headers,
+                    # JSON objects/arrays and multipart parts are parsed once, here; anything
+                    # else (a JSON scalar, a body that does not parse) the validator decodes
+                    body=parsed if isinstance(parsed, (dict, list)) else request.body,
+                )
             )
-        )
         decoded = _decoded(parsed, kind)
         errors = [v for v in violations if v.is_error]
         if errors:

@@ -24,7 +24,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -58,6 +63,8 @@ def refused(value: Any, limits: Limits | None = None) -> DecodeError | None:
     >>> str(refused([float("inf")]))
     '/0: Infinity is not a JSON number'
     """
+    if value is not None and value is getattr(_VOUCHED, "value", None):
+        return None
     found = problem(value, limits if limits is not None else DEFAULT)
     if found is None:
         return None
@@ -80,6 +87,21 @@ class Limits:
 
 
 DEFAULT = Limits()
+_VOUCHED = threading.local()
+
+
+@contextmanager
+def vouched(value: Any) -> Iterator[None]:
+    """Within the block, :func:`refused` passes ``value`` without walking it: for a caller that
+    just decoded it with :func:`loads` under the same limits (the mock, which parses a body once
+    and hands the validator the parsed value). Per thread.
+    """
+    previous = getattr(_VOUCHED, "value", None)
+    _VOUCHED.value = value
+    try:
+        yield
+    finally:
+        _VOUCHED.value = previous
 
 
 class _Refused:
@@ -91,8 +113,7 @@ class _Refused:
         self.reason = reason
 
 
-# raw text that may hold a lone surrogate: a \uD800-\uDFFF escape, or its UTF-8-like bytes
-_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+# text that may hold a lone surrogate: a \uD800-\uDFFF escape, or the character itself
 _SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 
 
@@ -109,33 +130,19 @@ def loads(text: bytes | str, limits: Limits = DEFAULT) -> Any:
     ...
     conformance.validate.limits.DecodeError: /n: 1e400 is beyond the range of a JSON number (a double)
     """
-    marked = False
-
-    def _int(raw: str) -> Any:
-        nonlocal marked
-        if len(raw) > limits.digits:
-            marked = True
-            return _Refused(f"number {_shown(raw)} is longer than {limits.digits} digits")
-        return int(raw)
-
-    def _float(raw: str) -> Any:
-        nonlocal marked
-        if len(raw) > limits.digits:
-            marked = True
-            return _Refused(f"number {_shown(raw)} is longer than {limits.digits} digits")
-        value = float(raw)
-        if math.isinf(value):
-            marked = True
-            return _Refused(f"{_shown(raw)} is beyond the range of a JSON number (a double)")
-        return value
-
-    def _constant(raw: str) -> Any:
-        nonlocal marked
-        marked = True
-        return _Refused(f"{raw} is not a JSON number")
-
+    ints = limits.digits < sys.get_int_max_str_digits() or not sys.get_int_max_str_digits()
+    _MARKED.value = False
     try:
-        value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+        if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
+            text = bytes(text).decode(json.detect_encoding(text), "surrogatepass")
+        elif text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        try:
+            value = _decoder(limits, ints).decode(text)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer longer than Python reads: again, reading each int
+            value = _decoder(limits, True).decode(text)
     except json.JSONDecodeError as exc:
         raise DecodeError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -144,17 +151,48 @@ def loads(text: bytes | str, limits: Limits = DEFAULT) -> Any:
         raise DecodeError(f"body is not UTF-8: {exc.reason} at byte {exc.start}") from None
     except RecursionError:
         raise _too_deep_text(text, limits.depth) from None
-    if isinstance(text, (bytes, bytearray)):
-        brackets = text.count(b"[") + text.count(b"{")
-        odd = _SURROGATE_BYTES.search(text) is not None
-    else:
-        brackets = text.count("[") + text.count("{")
-        odd = _SURROGATE_TEXT.search(text) is not None
-    if marked or odd or brackets > limits.depth:
+    # a lone surrogate needs a \u escape or a non-ASCII character
+    odd = ("\\u" in text or not text.isascii()) and _SURROGATE_TEXT.search(text) is not None
+    if _MARKED.value or odd or text.count("[") + text.count("{") > limits.depth:
         error = refused(value, limits)
         if error is not None:
             raise error
     return value
+
+
+_MARKED = threading.local()  # set by a decoder's hooks when they refused a number
+
+
+def _refuse(reason: str) -> _Refused:
+    _MARKED.value = True
+    return _Refused(reason)
+
+
+@lru_cache(maxsize=16)
+def _decoder(limits: Limits, ints: bool) -> json.JSONDecoder:
+    """A JSON decoder whose number hooks refuse what ``limits`` do not allow (an int hook costs
+    a Python call per integer: only for a digits limit below Python's own int-string limit, or
+    after an integer past that limit made Python's own reading fail)."""
+
+    def _int(raw: str) -> Any:
+        if len(raw) > limits.digits:
+            return _refuse(f"number {_shown(raw)} is longer than {limits.digits} digits")
+        return int(raw)
+
+    def _float(raw: str) -> Any:
+        if len(raw) > limits.digits:
+            return _refuse(f"number {_shown(raw)} is longer than {limits.digits} digits")
+        value = float(raw)
+        if math.isinf(value):
+            return _refuse(f"{_shown(raw)} is beyond the range of a JSON number (a double)")
+        return value
+
+    def _constant(raw: str) -> Any:
+        return _refuse(f"{raw} is not a JSON number")
+
+    if ints:
+        return json.JSONDecoder(parse_float=_float, parse_int=_int, parse_constant=_constant)
+    return json.JSONDecoder(parse_float=_float, parse_constant=_constant)
 
 
 def number(raw: str, limits: Limits = DEFAULT) -> int | float:
