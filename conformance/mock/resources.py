@@ -107,7 +107,7 @@ class Resources:
     def missing(self, route: Route, params: Mapping[str, str]) -> tuple[str, str] | None:
         """``(message, param)`` of an OpenAI-style 404 when a named object does not exist."""
         if route.catalog and route.item is not None:
-            if params.get(route.item) in self.store.gone.get(self._catalog_key(route, params), ()):
+            if (self._catalog_key(route, params), params.get(route.item, "")) in self.store.gone:
                 return (
                     f"No {_noun(route.collection)} found with id '{params[route.item]}'.",
                     route.item,
@@ -175,16 +175,20 @@ class Resources:
 
     def _catalog(self, route: Route, params: Mapping[str, str], generated: Any, ok: Check) -> Any:
         """A catalog's answer: a delete forgets the id, a list leaves deleted ids out."""
-        gone = self.store.gone.setdefault(self._catalog_key(route, params), set())
+        catalog, gone = self._catalog_key(route, params), self.store.gone
         item = params.get(route.item) if route.item else None
         if route.kind == "delete" and item is not None:
-            gone.add(item)
+            gone[(catalog, item)] = True
             if isinstance(generated, dict):
                 return replaced(generated, {"id": item, "deleted": True}, ok)
         if route.kind == "list" and isinstance(generated, dict) and gone:
             data = generated.get("data")
             if isinstance(data, list):
-                kept = [d for d in data if not (isinstance(d, dict) and d.get("id") in gone)]
+                kept = [
+                    d
+                    for d in data
+                    if not (isinstance(d, dict) and (catalog, str(d.get("id"))) in gone)
+                ]
                 return replaced(generated, {"data": kept}, ok)
         return generated
 

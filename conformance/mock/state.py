@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..spec import Operation, Spec
+from .lru import Lru
 
 __all__ = ["MAX_BYTES", "MAX_OBJECTS", "Page", "Route", "Store", "parents", "properties", "routes"]
 
@@ -186,6 +187,7 @@ def _route(
     return Route("nested", path, parents=parents) if parents else None
 
 
+GONE_IDS = 65_536  # ids deleted from catalogs (models…) remembered; older ones come back
 MAX_OBJECTS = 10_000  # default cap on stored objects (and upload parts not yet completed)
 MAX_BYTES = 256 * 1024 * 1024  # default cap on stored bytes: objects' JSON and uploads
 
@@ -211,7 +213,8 @@ class Store:
         default_factory=dict
     )
     contents: dict[str, bytes] = field(default_factory=dict)  # read here; write with set_content
-    gone: dict[str, set[str]] = field(default_factory=dict)  # deleted ids by catalog (and parents)
+    # (catalog and parents, id) deleted from a catalog: the latest GONE_IDS are remembered
+    gone: Lru[tuple[str, str], bool] = field(default_factory=lambda: Lru(GONE_IDS))
     evicted: int = 0  # entries evicted so far
     _clock: Iterator[int] = field(default_factory=lambda: itertools.count(_FIRST_CREATED_AT))
     # (collection, parents, id) → [JSON size, size of the upload it owns or -1], oldest first;

@@ -429,3 +429,16 @@ def test_a_long_mixed_run_stays_within_every_cap(
     assert peaks["objects"] <= 40 and peaks["bytes"] <= 50_000
     assert peaks["variants"] <= 64 and peaks["requests"] <= 100 and peaks["ids"] <= 100
     assert peaks["records"] <= 200 and store.evicted > 0 and mock.pool.evicted > 0
+
+
+def test_deleted_catalog_ids_are_remembered_within_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.mock.state as state_module
+
+    monkeypatch.setattr(state_module, "GONE_IDS", 3)
+    mock = Mock(load_spec(SPECS / "openai-2.3.0.yaml"))
+    headers = {"authorization": "Bearer sk-x"}
+    for i in range(10):
+        assert mock.handle(MockRequest("DELETE", f"/v1/models/m{i}", headers=headers)).status == 200
+    assert len(mock.resources.store.gone) == 3  # type: ignore[union-attr]
+    assert mock.handle(MockRequest("GET", "/v1/models/m9", headers=headers)).status == 404
+    assert mock.handle(MockRequest("GET", "/v1/models/m0", headers=headers)).status == 200
