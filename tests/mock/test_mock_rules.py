@@ -11,7 +11,6 @@ from support import SPECS
 
 from conformance.mock import Mock, MockRequest
 from conformance.spec import load_spec
-from conformance.validate import Validator
 
 CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hi"}]}
 
