@@ -10,9 +10,17 @@ from typing import Any
 import pytest
 
 import conformance.validate.semantics as semantics
-from conformance.validate.semantics import RULES, Exchange, Finding, check, comply, rule
-from conformance.validate.semantics import common, exchange
-from conformance.validate.semantics import registry
+from conformance.validate.semantics import (
+    RULES,
+    Exchange,
+    Finding,
+    check,
+    common,
+    comply,
+    exchange,
+    registry,
+    rule,
+)
 from conformance.validate.semantics.registry import Rule
 
 BAD: list[tuple[str, Any]] = [
