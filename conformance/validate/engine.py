@@ -17,10 +17,9 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-import jsonschema_rs
-
 from ..schema import DISCRIMINATOR, SchemaSet
 from ..spec.refs import escape, pointer_get, split_location
+from .compiled import Compiled
 from .undeclared import undeclared
 from .violation import ERROR, WARNING, Violation, param_path
 
@@ -65,51 +64,22 @@ class Engine:
 
     def __init__(self, schemas: SchemaSet) -> None:
         self.schemas = schemas
-        self._registry: Any = None
-        self._registry_size = -1
-        self._compiled: dict[tuple[str, bool], Any] = {}
         self._reference: dict[str, Any] = {}
         self._formats = schemas.direction == "request"
+        self._validators = Compiled(schemas, formats=self._formats)  # one compile, shared
         # pure functions of the schemas, memoised for the error path (see _union)
         self._unions: dict[tuple[str, str], tuple[list[str], Any] | None] = {}
         self._declared: dict[tuple[str, str, Any], bool] = {}
         self._tags: dict[str, bool] = {}
 
-    def _current_registry(self) -> Any:
-        if self._registry_size != len(self.schemas.defs):
-            self._registry = jsonschema_rs.Registry(
-                [
-                    (self.schemas.uri, self.schemas.document(False)),
-                    (self.schemas.strict_uri, self.schemas.document(True)),
-                ]
-            )
-            self._registry_size = len(self.schemas.defs)
-            self._compiled.clear()
-        return self._registry
-
     def compiled(self, ref: str, strict: bool = False) -> Any:
-        """The jsonschema-rs validator for an absolute ``$ref`` of the set."""
-        registry = self._current_registry()
-        key = (ref, strict)
-        validator = self._compiled.get(key)
-        if validator is None:
-            schema: dict[str, Any] = {"$ref": ref}
-            if strict:
-                schema = {
-                    "$ref": ref.replace(self.schemas.uri, self.schemas.strict_uri, 1),
-                    "unevaluatedProperties": False,
-                }
-            validator = jsonschema_rs.Draft202012Validator(
-                schema, registry=registry, validate_formats=self._formats
-            )
-            self._compiled[key] = validator
-        return validator
+        """The validator (``is_valid``, ``iter_errors``) for an absolute ``$ref`` of the set;
+        every one shares a single compilation of the set (:mod:`.compiled`)."""
+        return self._validators.root(ref, strict)
 
     def compile_schema(self, schema: Any) -> Any:
         """A jsonschema-rs validator for any converted schema node (its refs resolve in the set)."""
-        return jsonschema_rs.Draft202012Validator(
-            schema, registry=self._current_registry(), validate_formats=self._formats
-        )
+        return self._validators.node(schema)
 
     def validator(self, location: str, strict: bool = False) -> Any:
         """The compiled validator for a spec schema location."""
