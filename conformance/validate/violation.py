@@ -65,9 +65,7 @@ class Violation:
         head = f"{self.operation} {where}" if self.operation else where
         tail = f" [{self.code}" + (f" at {self.schema_path}" if self.schema_path else "") + "]"
         prefix = "warning: " if self.severity == WARNING else ""
-        return f"{prefix}{head} {self.pointer or '/'}: {self.message}" + (
-            tail if self.code else ""
-        )
+        return f"{prefix}{head} {self.pointer or '/'}: {self.message}" + (tail if self.code else "")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for reports and ``--json``), every field present.
