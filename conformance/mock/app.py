@@ -77,7 +77,9 @@ class MockApp:
         if declared.isdigit() and int(declared) > limit:
             await _render(send, _too_large(int(declared), limit))
             return
-        body = b""
+        # chunks joined once at the end: linear (concatenating as they come was quadratic)
+        chunks: list[bytes] = []
+        size = 0
         more = True
         while more:
             message = await receive()
@@ -85,11 +87,13 @@ class MockApp:
                 return
             chunk = message.get("body", b"")
             if chunk:
-                body = body + chunk if body else chunk
-                if len(body) > limit:
-                    await _render(send, _too_large(len(body), limit))
+                size += len(chunk)
+                if size > limit:  # refused at once, nothing more read or kept
+                    await _render(send, _too_large(size, limit))
                     return
+                chunks.append(chunk)
             more = message.get("more_body", False)
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         query = scope.get("query_string", b"").decode("latin-1")
         try:
             response = self.mock.handle(MockRequest(method, path, query, headers, body))
@@ -107,9 +111,11 @@ class MockApp:
 
 
 def _too_large(size: int, limit: int) -> MockResponse:
+    # connection: close — the rest of the body is not read, so the connection cannot be reused
     return error_response(
         413,
         f"Request body too large: at least {size} bytes (limit {limit}).",
+        headers={"connection": "close"},
     )
 
 

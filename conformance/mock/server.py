@@ -18,6 +18,7 @@ import signal
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -27,8 +28,33 @@ from uvicorn.config import LOGGING_CONFIG
 from ..errors import InputError
 from .app import MockApp
 from .core import Mock
+from .protocol import protocol_class
 
-__all__ = ["MockServer", "bind", "serve"]
+__all__ = ["MockServer", "ServerLimits", "bind", "serve"]
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """What the server lets one client do; every limit answers with OpenAI's error envelope.
+
+    - ``max_header_bytes``: the request line and headers together (``431``; llhttp, the
+      parser, has no such cap, so ``conformance.mock.protocol`` counts);
+    - ``header_timeout``: seconds to deliver a complete head, from the connection's opening or
+      the first byte of its next request (``408``; a connection that sent nothing is closed);
+    - ``body_timeout``: seconds to deliver the whole body once the head is complete (``408``);
+    - ``keep_alive``: seconds an idle connection is kept between requests (uvicorn's
+      ``timeout_keep_alive``);
+    - ``max_connections``: open connections; one more is answered ``503`` and closed.
+
+    >>> MockServer(mock, limits=ServerLimits(max_connections=100))  # doctest: +SKIP
+    """
+
+    max_header_bytes: int = 64 * 1024
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    keep_alive: float = 5.0
+    max_connections: int = 1000
+
 
 # What uvicorn logs when the app leaves a response unfinished on purpose (the ``drop`` fault).
 _DROPPED = "ASGI callable returned without completing response."
@@ -42,10 +68,19 @@ class _DropFilter(logging.Filter):
 _DROP_FILTER = _DropFilter()
 
 
-def _config(mock: Mock, log_level: str, log_config: Any) -> uvicorn.Config:
+def _config(
+    mock: Mock, log_level: str, log_config: Any, limits: ServerLimits | None = None
+) -> uvicorn.Config:
+    limits = limits or ServerLimits()
     config = uvicorn.Config(
         MockApp(mock),
-        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        http=protocol_class(
+            max_header_bytes=limits.max_header_bytes,
+            header_timeout=limits.header_timeout,
+            body_timeout=limits.body_timeout,
+            max_connections=limits.max_connections,
+        ),
+        timeout_keep_alive=limits.keep_alive,  # type: ignore[arg-type]
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         lifespan="on",
         log_level=log_level,
@@ -105,6 +140,7 @@ def serve(
     port: int = 8000,
     log_level: str = "warning",
     sock: socket.socket | None = None,
+    limits: ServerLimits | None = None,
 ) -> None:
     """Serve ``mock`` on ``host:port`` (or an already bound ``sock``) until SIGINT or SIGTERM.
 
@@ -113,7 +149,7 @@ def serve(
     >>> serve(Mock("openai-2.3.0.yaml"), port=8000)  # doctest: +SKIP
     """
     listener = sock if sock is not None else bind(host, port)
-    server = uvicorn.Server(_config(mock, log_level, LOGGING_CONFIG))
+    server = uvicorn.Server(_config(mock, log_level, LOGGING_CONFIG, limits))
     # what is loaded by now (the spec, its schemas and validators) lives as long as the process:
     # frozen out of the collector, the full collections a busy server triggers skip it
     gc.collect()
@@ -143,9 +179,16 @@ class MockServer:
     """
 
     def __init__(
-        self, mock: Mock, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
+        self,
+        mock: Mock,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        log_level: str = "warning",
+        limits: ServerLimits | None = None,
     ) -> None:
         self.mock = mock
+        self.limits = limits or ServerLimits()
         self.host = host
         self.port = port
         self.log_level = log_level
@@ -171,7 +214,7 @@ class MockServer:
         self.url = _url(self._socket)
         self.port = self._socket.getsockname()[1]
         # log_config=None: leave the host process' logging (pytest's, an app's) untouched
-        self._server = uvicorn.Server(_config(self.mock, self.log_level, None))
+        self._server = uvicorn.Server(_config(self.mock, self.log_level, None, self.limits))
         self._thread = threading.Thread(
             target=self._run, name=f"conformance-mock:{self.port}", daemon=True
         )
