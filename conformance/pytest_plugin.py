@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .mock import Mock, Record
+    from .mock import Mock
+    from .results import Result
     from .spec import Spec
     from .validate import Violation
 
@@ -281,13 +282,13 @@ class _Alias:
         return mock
 
 
-def _sent_errors(record: Record) -> list[Violation]:
+def _sent_errors(record: Result) -> list[Violation]:
     """What was wrong with what the app sent: errors about the request (schema or rule), not
     about the mock's own answer."""
     return [v for v in record.violations if v.is_error and v.where.startswith("request")]
 
 
-def _invalid_report(name: str, records: list[Record]) -> str:
+def _invalid_report(name: str, records: list[Result]) -> str:
     """One block per invalid request: ``METHOD path (operation) -> status``, then each error."""
     lines = [f"{name}: {len(records)} request(s) broke the spec or an OpenAI rule:"]
     for record in records:

@@ -260,7 +260,8 @@ def _spec_examples(args: argparse.Namespace) -> int:
     results = check_examples(Validator(spec), schemas=not args.no_schemas)
     failed = 1 if any(r.status in (INVALID, UNPARSEABLE) for r in results) else 0
     if args.json:  # a results document (conformance.results), one result per example
-        from ..results import Document, Result, spec_info
+        from ..results import Document, Result
+        from ..results.document import spec_info
 
         run = {"producer": "spec examples", "schemas": not args.no_schemas}
         made = [Result.from_example(r) for r in results]

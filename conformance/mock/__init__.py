@@ -6,25 +6,21 @@
 200
 """
 
-from .apierror import error_response
-from .core import KNOBS, Mock, Override
-from .faults import FAULTS, Fault, apply_faults, parse_faults
-from .log import Record, RequestLog
+from .core import Mock
+from .faults import FAULTS, Fault
+from .log import RequestLog
 from .message import MockRequest, MockResponse
+from .overrides import Override, OverrideError
 from .transport import mock_router
 
 __all__ = [
     "FAULTS",
-    "KNOBS",
     "Fault",
     "Mock",
     "MockRequest",
     "MockResponse",
     "Override",
-    "Record",
+    "OverrideError",
     "RequestLog",
-    "apply_faults",
-    "error_response",
     "mock_router",
-    "parse_faults",
 ]

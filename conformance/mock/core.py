@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..results import Document, Redactor, Replay, Request, Response, Result, spec_info
+from ..results import Document, Redactor, Replay, Request, Response, Result
+from ..results.document import spec_info
 from ..spec import Operation, Spec, load_spec
 from ..strategies.profiles import PROFILES
 from ..strategies.responses import responses
@@ -39,7 +40,7 @@ from .rejection import rejection
 from .resources import Resources
 from .state import MAX_BYTES, MAX_OBJECTS
 
-__all__ = ["KNOBS", "Mock", "Override"]
+__all__ = ["KNOBS", "Mock"]
 
 # per-request knobs, as HTTP headers
 KNOBS = {

@@ -18,11 +18,10 @@ from collections import deque
 from pathlib import Path
 from typing import IO
 
-from ..results import Document, Redactor, Result, result_line
+from ..results import Document, Redactor, Result
+from ..results.document import result_line
 
-__all__ = ["Record", "RequestLog"]
-
-Record = Result  # the log's records are results (the name the log used before them)
+__all__ = ["RequestLog"]
 
 
 class RequestLog:

@@ -11,11 +11,11 @@ examples``, and the suites, reports and fuzz harness. Secrets are replaced by
 {'json': {}}
 """
 
-from importlib.resources import files
+from importlib.resources import files as _files
 
-from .document import FORMAT, VERSION, Document, read_results, result_line, spec_info, tool_info
-from .message import Request, Response, decode_body, encode_body
-from .redact import MARKER, Redactor, marker
+from .document import FORMAT, VERSION, Document, read_results
+from .message import Request, Response
+from .redact import MARKER, Redactor
 from .result import Replay, Result
 
 __all__ = [
@@ -28,14 +28,8 @@ __all__ = [
     "Request",
     "Response",
     "Result",
-    "decode_body",
-    "encode_body",
-    "marker",
     "read_results",
-    "result_line",
     "schema",
-    "spec_info",
-    "tool_info",
 ]
 
 
@@ -48,6 +42,6 @@ def schema() -> dict[str, object]:
     import json
 
     loaded: dict[str, object] = json.loads(
-        files(__name__).joinpath("schema.json").read_text(encoding="utf-8")
+        _files(__name__).joinpath("schema.json").read_text(encoding="utf-8")
     )
     return loaded

@@ -16,9 +16,9 @@ from support import SPECS
 from conformance import Validator, load_spec
 from conformance.mock import Mock, MockRequest, MockResponse
 from conformance.mock.draw import draw
-from conformance.mock.log import Record, RequestLog
+from conformance.mock.log import RequestLog
 from conformance.mock.transport import to_mock_request
-from conformance.results import Request, Response
+from conformance.results import Request, Response, Result
 from conformance.spec import Spec
 from conformance.strategies import invalid_requests, requests
 
@@ -362,7 +362,7 @@ def test_request_log_is_written_as_jsonl_as_it_goes(spec: Spec, tmp_path: Path) 
 def test_memory_stays_bounded_while_the_file_keeps_every_request(tmp_path: Path) -> None:
     log = RequestLog(tmp_path / "requests.jsonl", keep=3)
     for i in range(5):
-        log.add(Record("retrieveModel", Request("GET", f"/v1/models/{i}"), Response(200)))
+        log.add(Result("retrieveModel", Request("GET", f"/v1/models/{i}"), Response(200)))
     assert [r.path for r in log.records] == ["/v1/models/2", "/v1/models/3", "/v1/models/4"]
     assert log.count == 5
     assert len((tmp_path / "requests.jsonl").read_text().splitlines()) == 1 + 5  # head, records
