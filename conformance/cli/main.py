@@ -121,6 +121,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     mock.add_argument("--no-auth", action="store_true", help="do not require an API key")
     mock.add_argument(
+        "--max-header-bytes",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="request line and headers, past it 431 (default 65536)",
+    )
+    mock.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="seconds to send a request's head, past it 408; a connection that sends nothing "
+        "is closed (default 10)",
+    )
+    mock.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="seconds to send a request's body once its head is in, past it 408 (default 60)",
+    )
+    mock.add_argument(
+        "--keep-alive",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="seconds an idle connection is kept between requests (default 5)",
+    )
+    mock.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="open connections; one more is answered 503 (default 1000, or fewer under a low "
+        "descriptor limit: the soft RLIMIT_NOFILE less 64)",
+    )
+    mock.add_argument(
         "--base-path", default=None, metavar="PATH", help="serve under PATH (default: the spec's)"
     )
     mock.add_argument(
@@ -184,6 +221,17 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A timeout: a positive number of seconds, at most an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in (0, 3600]")
     return value
 
 
@@ -415,7 +463,7 @@ def _mock(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM. Bad options (base path, log file, port, log level) are
     refused before the spec is even loaded: one line, exit 2."""
     from ..mock import Mock
-    from ..mock.server import bind, serve
+    from ..mock.server import ServerLimits, bind, serve
     from ..mock.state import MAX_BYTES, MAX_OBJECTS
 
     base_path = _base_path(args.base_path)
@@ -433,6 +481,14 @@ def _mock(args: argparse.Namespace) -> int:
         log=log,
         max_objects=args.max_objects or MAX_OBJECTS,
         max_bytes=args.max_bytes or MAX_BYTES,
+    )
+    defaults = ServerLimits()
+    limits = ServerLimits(
+        max_header_bytes=args.max_header_bytes or defaults.max_header_bytes,
+        header_timeout=args.header_timeout or defaults.header_timeout,
+        body_timeout=args.body_timeout or defaults.body_timeout,
+        keep_alive=args.keep_alive or defaults.keep_alive,
+        max_connections=args.max_connections or defaults.max_connections,
     )
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
@@ -458,6 +514,11 @@ def _mock(args: argparse.Namespace) -> int:
             "max_objects": args.max_objects or MAX_OBJECTS,
             "max_bytes": args.max_bytes or MAX_BYTES,
             "auth": mock.auth,
+            "max_header_bytes": limits.max_header_bytes,
+            "header_timeout": limits.header_timeout,
+            "body_timeout": limits.body_timeout,
+            "keep_alive": limits.keep_alive,
+            "max_connections": limits.max_connections,
             "log": str(log) if log is not None else None,
             "log_level": args.log_level,
         }
@@ -469,7 +530,7 @@ def _mock(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    serve(mock, sock=sock, log_level=args.log_level)
+    serve(mock, sock=sock, log_level=args.log_level, limits=limits)
     return 0
 
 

@@ -18,7 +18,7 @@ import signal
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -30,7 +30,7 @@ from .app import MockApp
 from .core import Mock
 from .protocol import protocol_class
 
-__all__ = ["MockServer", "ServerLimits", "bind", "serve"]
+__all__ = ["MockServer", "ServerLimits", "bind", "default_connections", "serve"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class ServerLimits:
     - ``body_timeout``: seconds to deliver the whole body once the head is complete (``408``);
     - ``keep_alive``: seconds an idle connection is kept between requests (uvicorn's
       ``timeout_keep_alive``);
-    - ``max_connections``: open connections; one more is answered ``503`` and closed.
+    - ``max_connections``: open connections; one more is answered ``503`` and closed (default
+      1,000, or the soft descriptor limit less 64 when that is lower: ``default_connections``).
 
     >>> MockServer(mock, limits=ServerLimits(max_connections=100))  # doctest: +SKIP
     """
@@ -53,7 +54,21 @@ class ServerLimits:
     header_timeout: float = 10.0
     body_timeout: float = 60.0
     keep_alive: float = 5.0
-    max_connections: int = 1000
+    max_connections: int = field(default_factory=lambda: default_connections())
+
+
+def default_connections() -> int:
+    """1,000, or the soft ``RLIMIT_NOFILE`` less 64 (for the log, the spec, the listener) when
+    that is lower, so connections past the limit are refused before descriptors run out."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):  # no resource module (Windows)
+        return 1000
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return 1000
+    return max(1, min(1000, soft - 64))
 
 
 # What uvicorn logs when the app leaves a response unfinished on purpose (the ``drop`` fault).

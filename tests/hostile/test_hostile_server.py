@@ -7,8 +7,12 @@ raw sockets; timeouts here are guards only, nothing asserts on time.
 from __future__ import annotations
 
 import json
+import resource
 import select
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +21,7 @@ import pytest
 from support import SPECS
 
 from conformance.mock import Mock
-from conformance.mock.server import MockServer, ServerLimits
+from conformance.mock.server import MockServer, ServerLimits, default_connections
 from conformance.spec import Spec, load_spec
 
 V230 = SPECS / "openai-2.3.0.yaml"
@@ -281,3 +285,38 @@ def test_a_stream_to_an_http10_client_is_not_chunked(server: MockServer) -> None
     assert not any(line.startswith("content-length") for line in lines), head
     assert payload.startswith(b"data: {"), payload[:200]
     assert payload.rstrip().endswith(b"data: [DONE]"), payload[-200:]
+
+
+# --- the options on the command line ------------------------------------------------------------
+
+
+def test_the_cli_takes_the_limits_and_applies_them() -> None:
+    command = [sys.executable, "-m", "conformance", "mock", str(V230), "--port", "0", "--json"]
+    limits = ["--header-timeout", "0.5", "--body-timeout", "7", "--keep-alive", "2"]
+    limits += ["--max-connections", "9", "--max-header-bytes", "4096"]
+    proc = subprocess.Popen([*command, *limits], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        assert (info["header_timeout"], info["body_timeout"], info["keep_alive"]) == (0.5, 7, 2)
+        assert (info["max_connections"], info["max_header_bytes"]) == (9, 4096)
+        address = ("127.0.0.1", info["port"])
+        with socket.create_connection(address, timeout=GUARD) as sock:
+            assert read_all(sock) == b""  # sent nothing: closed after the header timeout
+        with socket.create_connection(address, timeout=GUARD) as sock:
+            sock.sendall(b"GET /v1/models HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * 5000 + b"\r\n")
+            status, headers, body = read_response(sock)
+            envelope(status, headers, body, 431)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    for bad in (["--header-timeout", "0"], ["--body-timeout", "nan"], ["--max-connections", "-1"]):
+        run = subprocess.run([*command, *bad], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2, run.stderr
+        assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_the_default_connection_limit_leaves_descriptors_to_spare() -> None:
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    expected = 1000 if soft == resource.RLIM_INFINITY else max(1, min(1000, soft - 64))
+    assert ServerLimits().max_connections == default_connections() == expected
