@@ -126,6 +126,8 @@ CODES.update(
         "rule.chat.finish-length": "finish_reason length only when the request set max_tokens or max_completion_tokens",
         "rule.chat.content-null": "an assistant message has text content unless it calls tools, refuses or answers in audio (warning)",
         "rule.chat.refusal": "a message with a refusal has content null",
+        "rule.chat.refusal-unasked": "a refusal answers structured output (response_format json_schema), as every real refusal does (warning)",
+        "rule.chat.content-filter": "finish_reason content_filter: the answer was cut by the content filter, never seen on real answers to ordinary prompts (warning)",
         "rule.chat.audio-unasked": "a message carries audio only when modalities asked for audio",
         "rule.chat.usage-missing": "a non-streamed chat or legacy completion carries usage (the API always sends it; warning)",
         "rule.chat.usage-details": "token details fit their totals (reasoning, audio, text <= completion_tokens; cached, audio, text, image <= prompt_tokens)",

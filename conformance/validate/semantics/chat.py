@@ -218,6 +218,61 @@ def _fix_refusal(x: Exchange) -> None:
             c.message["refusal"] = None
 
 
+def _structured(x: Exchange) -> bool:
+    fmt = x.asked("response_format")
+    return isinstance(fmt, Mapping) and fmt.get("type") == "json_schema"
+
+
+@rule("rule.chat.refusal-unasked", operations=(CHAT,), request=True, severity=WARNING)
+def refusal_unasked(x: Exchange) -> Iterator[Finding]:
+    """A refusal answers structured output (``response_format: json_schema``), as all 16 real
+    refusals do; an ordinary request gets content."""
+    if _structured(x):
+        return
+    for c in answer_choices(x):
+        if c.message.get("refusal") is not None:
+            yield Finding(
+                "a refusal, but no structured output (response_format json_schema) was asked",
+                c.at("refusal"),
+                c.event,
+                None,
+                c.message.get("refusal"),
+            )
+
+
+@refusal_unasked.fixer
+@fix_answer
+def _fix_refusal_unasked(x: Exchange) -> None:
+    for c in answer_choices(x):
+        if c.message.get("refusal") is not None:
+            c.message["refusal"] = None
+            if c.message.get("content") is None and not c.calls():
+                c.message["content"] = FILLER
+
+
+@rule("rule.chat.content-filter", operations=BOTH, severity=WARNING)
+def content_filter(x: Exchange) -> Iterator[Finding]:
+    """``finish_reason: content_filter`` is what a filtered prompt gets; none of the 1,300 real
+    answers has it, so it is a warning to look at, not a verdict."""
+    for c in answer_choices(x):
+        if c.data.get("finish_reason") == "content_filter":
+            yield Finding(
+                "finish_reason content_filter: the answer was cut by the content filter",
+                f"{c.pointer}/finish_reason",
+                c.event,
+                None,
+                "content_filter",
+            )
+
+
+@content_filter.fixer
+@fix_answer
+def _fix_content_filter(x: Exchange) -> None:
+    for c in answer_choices(x):
+        if c.data.get("finish_reason") == "content_filter":
+            c.data["finish_reason"] = "tool_calls" if c.calls() else "stop"
+
+
 def _audio_asked(x: Exchange) -> bool:
     modalities = x.asked("modalities", [])
     return isinstance(modalities, list) and "audio" in modalities

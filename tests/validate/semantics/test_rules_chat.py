@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from conformance.strategies.streams import chat_events
 from conformance.validate.semantics import Event, Exchange, check, comply
 from conformance.validate.semantics.chunks import assemble, chunks, pieces
 
@@ -423,7 +424,11 @@ def test_compliant_answers_are_left_alone() -> None:
                 lambda b: choice(b).update(finish_reason="stop"),
             ),
         ),
-        (CHAT, PLAIN, chat(content=None, refusal="I can't help with that.")),
+        (
+            CHAT,
+            {**PLAIN, "response_format": {"type": "json_schema", "json_schema": {"name": "x"}}},
+            chat(content=None, refusal="I can't help with that."),
+        ),
         (CHAT, {**PLAIN, "response_format": {"type": "json_object"}}, chat(content='{"a": 1}')),
         (
             CHAT,
@@ -570,3 +575,33 @@ def test_chunks_doctests() -> None:
 
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_refusal_without_structured_output_is_a_warning_and_typical_answers_have_content(
+    stream: bool,
+) -> None:
+    body = chat(content=None, refusal="I can't help with that.")
+    x = Exchange(CHAT, PLAIN, body=copy.deepcopy(body))
+    if stream:
+        x = Exchange.streamed(
+            CHAT, {**PLAIN, "stream": True}, chat_events(body, include_usage=False)
+        )
+    found = [v for v in check(x) if v.code == "rule.chat.refusal-unasked"]
+    assert [v.severity for v in found] == ["warning"]
+    assert comply(x) == []
+    fixed = (
+        x.body
+        if not stream
+        else assemble(CHAT, [(i, e.data) for i, e in enumerate(x.events or []) if e.json])[0]
+    )
+    message = fixed["choices"][0]["message"]
+    assert message.get("refusal") is None and message["content"]
+
+
+def test_a_content_filter_finish_is_a_warning_fixed_to_stop() -> None:
+    body = edit(chat(), lambda b: choice(b).update(finish_reason="content_filter"))
+    x = Exchange(CHAT, PLAIN, body=body)
+    (found,) = [v for v in check(x) if v.code == "rule.chat.content-filter"]
+    assert (found.severity, found.pointer) == ("warning", "/choices/0/finish_reason")
+    assert comply(x) == [] and choice(x.body)["finish_reason"] == "stop"
