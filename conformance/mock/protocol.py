@@ -10,8 +10,10 @@ a body, nor an OpenAI-shaped answer for what it refuses. This subclass adds, per
   opening or from the first byte of its next request (otherwise ``408`` and closed; a connection
   that sent nothing is closed silently);
 - ``body_timeout``: the whole body must arrive within it once the head is complete (``408``);
-- ``max_connections``: a connection opened while that many are open is answered ``503`` on its
-  first request and closed, and a warning is logged;
+- ``max_connections``: when a connection opens while that many are open, the connection that
+  has waited longest for its request head (a slow client's) is answered ``503`` and closed to make
+  room; if none is waiting, the new one is answered ``503`` on its first request; a warning is
+  logged (at most one a second);
 - malformed HTTP answered with OpenAI's ``400`` envelope instead of uvicorn's ``text/plain``;
 - a response without a length to an HTTP/1.0 client (an event stream) sent close-delimited, as
   HTTP/1.0 has no chunked encoding.
@@ -25,7 +27,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -54,6 +56,9 @@ class LimitedProtocol(HttpToolsProtocol):
     header_timeout = 10.0
     body_timeout = 60.0
     max_connections = 1000
+    # per server (each protocol_class): connections waiting for a request head, oldest first
+    _waiting: ClassVar[dict[LimitedProtocol, None]] = {}
+    _warned: ClassVar[float] = 0.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,21 +105,38 @@ class LimitedProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
-            self._busy = True
-            _logger.warning(
-                "Connection limit reached (%d open): answering 503.", self.max_connections
-            )
+            # make room: close the connection that has waited longest for its request head (a
+            # slow client's); when every one is busy with a request, this one gets the 503
+            oldest = next(iter(self._waiting), None)
+            if oldest is not None:
+                oldest._refuse(503, "Too many connections to the mock; this one was the slowest.")
+                message = "Connection limit reached (%d open): closed the slowest to send its head."
+            else:
+                self._busy = True
+                message = "Connection limit reached (%d open): answering 503."
+            now = self.loop.time()
+            if now - type(self)._warned > 1.0:  # at most one warning a second
+                type(self)._warned = now
+                _logger.warning(message, self.max_connections)
+        self._wait()
         self._arm(self.header_timeout, self._head_timed_out)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._waiting.pop(self, None)
         super().connection_lost(exc)
+
+    def _wait(self) -> None:
+        """Mark this connection as waiting for a request head (the newest to)."""
+        self._waiting.pop(self, None)
+        self._waiting[self] = None
 
     def data_received(self, data: bytes) -> None:
         if self.transport.is_closing():
             return
         if self._in_head:
             if self._timer is None:  # the first byte of a request on a kept-alive connection
+                self._wait()
                 self._arm(self.header_timeout, self._head_timed_out)
             self._head_bytes += len(data)
         super().data_received(data)
@@ -129,6 +151,7 @@ class LimitedProtocol(HttpToolsProtocol):
         self._refuse(400, f"We could not parse your request: {msg}")
 
     def on_headers_complete(self) -> None:
+        self._waiting.pop(self, None)
         self._in_head = False
         self._head_bytes = 0
         self._arm(self.body_timeout, self._body_timed_out)
@@ -200,5 +223,7 @@ def protocol_class(
             "header_timeout": header_timeout,
             "body_timeout": body_timeout,
             "max_connections": max_connections,
+            "_waiting": {},
+            "_warned": 0.0,
         },
     )

@@ -202,29 +202,51 @@ def test_an_idle_keep_alive_connection_is_closed(server: MockServer) -> None:
         assert read_all(sock) == b""  # idle after the answer: closed (keep_alive), not the guard
 
 
-def test_connections_past_the_limit_get_503_and_the_rest_are_served(spec: Spec) -> None:
+def test_past_the_connection_limit_the_slowest_is_closed_to_make_room(spec: Spec) -> None:
+    """Four connections that send nothing hold a limit of four: a fifth is served, and the one
+    that waited longest for its head is answered 503 (envelope) and closed."""
     limits = ServerLimits(max_connections=4, header_timeout=GUARD)
     with MockServer(Mock(spec, seed=1), limits=limits) as server:
-        idle = [connect(server) for _ in range(4)]
+        idle = []
+        for _ in range(4):
+            idle.append(connect(server))
+            time.sleep(0.05)  # accepted in this order (ordering only, not a measure)
         try:
-            time.sleep(0.2)  # let the server accept them (ordering only, not a measure)
+            with connect(server) as sock:
+                sock.sendall(chat_request())
+                status, _, body = read_response(sock)
+                assert status == 200, body[:300]
+            status, headers, body = read_response(idle[0])
+            error = envelope(status, headers, body, 503)
+            assert "connections" in error["message"]
+            assert read_all(idle[0]) == b""
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_past_the_connection_limit_with_every_connection_busy_the_new_one_gets_503(
+    spec: Spec,
+) -> None:
+    limits = ServerLimits(max_connections=4, header_timeout=GUARD)
+    with MockServer(Mock(spec, seed=1), limits=limits) as server:
+        busy = [connect(server) for _ in range(4)]
+        try:
+            for sock in busy:  # answers held back two seconds: all four are in a request
+                sock.sendall(chat_request(extra=b"x-conformance-faults: latency=2:1\r\n"))
+            time.sleep(0.3)  # let the server read them (ordering only, not a measure)
             with connect(server) as sock:
                 sock.sendall(chat_request())
                 status, headers, body = read_response(sock)
                 error = envelope(status, headers, body, 503)
                 assert "connections" in error["message"]
-        finally:
-            for sock in idle:
-                sock.close()
-        deadline = time.monotonic() + GUARD
-        while True:  # the idle ones gone, requests are served again
-            with connect(server) as sock:
-                sock.sendall(chat_request())
+            for sock in busy:
                 status, _, body = read_response(sock)
-            if status == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        assert status == 200, body[:300]
+                assert status == 200, body[:300]
+        finally:
+            for sock in busy:
+                sock.close()
+        assert_serving(server)
 
 
 # --- 2. request heads are capped ----------------------------------------------------------------
