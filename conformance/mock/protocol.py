@@ -79,6 +79,7 @@ class LimitedProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, message: str) -> None:
         self._disarm()
+        self._waiting.pop(self, None)  # closing: no longer a connection to make room from
         if not self.transport.is_closing():
             self.transport.write(_raw(status, message))
             self.transport.close()
@@ -86,6 +87,7 @@ class LimitedProtocol(HttpToolsProtocol):
     def _head_timed_out(self) -> None:
         self._timer = None
         if self._head_bytes == 0:
+            self._waiting.pop(self, None)
             if not self.transport.is_closing():
                 self.transport.close()  # nothing sent: an idle connection, closed silently
             return

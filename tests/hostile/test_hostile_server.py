@@ -203,25 +203,27 @@ def test_an_idle_keep_alive_connection_is_closed(server: MockServer) -> None:
 
 
 def test_past_the_connection_limit_the_slowest_is_closed_to_make_room(spec: Spec) -> None:
-    """Four connections that send nothing hold a limit of four: a fifth is served, and the one
-    that waited longest for its head is answered 503 (envelope) and closed."""
+    """Four connections that send nothing hold a limit of four: three more are served, and the
+    three that waited longest for their heads are answered 503 (envelope) and closed."""
     limits = ServerLimits(max_connections=4, header_timeout=GUARD)
     with MockServer(Mock(spec, seed=1), limits=limits) as server:
         idle = []
         for _ in range(4):
             idle.append(connect(server))
             time.sleep(0.05)  # accepted in this order (ordering only, not a measure)
+        newcomers = [connect(server) for _ in range(3)]  # a burst: three slowest make room
         try:
-            with connect(server) as sock:
+            for sock in newcomers:
                 sock.sendall(chat_request())
                 status, _, body = read_response(sock)
                 assert status == 200, body[:300]
-            status, headers, body = read_response(idle[0])
-            error = envelope(status, headers, body, 503)
-            assert "connections" in error["message"]
-            assert read_all(idle[0]) == b""
+            for sock in idle[:3]:
+                status, headers, body = read_response(sock)
+                error = envelope(status, headers, body, 503)
+                assert "connections" in error["message"]
+                assert read_all(sock) == b""
         finally:
-            for sock in idle:
+            for sock in idle + newcomers:
                 sock.close()
 
 
