@@ -23,6 +23,7 @@ from ..spec import Operation, Spec
 from ..spec.refs import escape, pointer_get
 from ..validate import Violation
 from ..validate.body import DecodeError, decode_json, media_kind
+from ..validate.shape import json_type
 from ..validate.violation import param_path
 from .apierror import error_response
 from .message import MockRequest, MockResponse
@@ -113,7 +114,7 @@ def _explain(spec: Spec, violation: Violation, body: Any) -> tuple[str, str | No
             types = [expected] if isinstance(expected, str) else expected
             wanted = " or ".join(_a(t) for t in types if isinstance(t, str))
             return (
-                f"Invalid type for '{param}': expected {wanted}, but got {_a(_type(sent))} instead.",
+                f"Invalid type for '{param}': expected {wanted}, but got {_a(json_type(sent))} instead.",
                 param,
                 code,
             )
@@ -142,20 +143,6 @@ def _quote(value: Any) -> str:
 
 def _a(kind: str) -> str:
     return _ARTICLE.get(kind, f"a {kind}")
-
-
-def _type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "value"
 
 
 def _body(request: MockRequest, kind: str) -> Any:
