@@ -120,6 +120,7 @@ CODES.update(
         "rule.request.tool-choice": "tool_choice is only allowed with tools, and a forced choice names one of them",
         "rule.request.top-logprobs": "top_logprobs is only allowed with logprobs: true",
         "rule.request.json-mode-word": "response_format json_object needs the word 'json' in the messages",
+        "rule.request.dimensions": "embeddings dimensions within what the models have (at most 3072)",
         # chat completions and legacy completions (semantics/chat.py)
         "rule.chat.n-choices": "n choices (n x the prompts of a legacy completion), indexed 0..n-1 — in a JSON answer or across a stream's chunks",
         "rule.chat.finish-tool-calls": "finish_reason tool_calls (function_call) exactly when the message calls tools (a function); stop for a call forced by name",

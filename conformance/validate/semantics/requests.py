@@ -232,3 +232,31 @@ def _fix_json_mode_word(x: Exchange) -> None:
         messages.append({"role": "user", "content": "Answer in JSON."})
     else:
         body.pop("response_format", None)
+
+
+MAX_DIMENSIONS = 3072  # text-embedding-3-large's size, the largest OpenAI embeds in
+
+
+@rule(
+    "rule.request.dimensions",
+    operations=("createEmbedding",),
+    side=REQUEST,
+    api_code="invalid_value",
+)
+def dimensions(x: Exchange) -> Iterator[Finding]:
+    """``dimensions`` within what the embedding models have (1..3072)."""
+    asked = x.asked("dimensions")
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked > MAX_DIMENSIONS:
+        yield Finding(
+            f"Invalid value for 'dimensions': {asked} is larger than the model's "
+            f"{MAX_DIMENSIONS} dimensions.",
+            "/dimensions",
+            expected=MAX_DIMENSIONS,
+            actual=asked,
+            param="dimensions",
+        )
+
+
+@dimensions.fixer
+def _fix_dimensions(x: Exchange) -> None:
+    _body(x)["dimensions"] = MAX_DIMENSIONS

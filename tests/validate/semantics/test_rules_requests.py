@@ -187,3 +187,11 @@ def test_generated_requests_pass_the_request_rules() -> None:
         assert check(Exchange(case.operation, case.body), REQUEST) == []
 
     sent()
+
+
+def test_embeddings_dimensions_past_the_largest_model_are_refused_and_fixed() -> None:
+    asked = {"model": "text-embedding-3-large", "input": "x", "dimensions": 10**7}
+    assert found(asked, "createEmbedding") == [("rule.request.dimensions", "dimensions")]
+    assert found({**asked, "dimensions": 3072}, "createEmbedding") == []
+    x = Exchange("createEmbedding", dict(asked))
+    assert comply(x, side=REQUEST) == [] and (x.request or {})["dimensions"] == 3072
