@@ -48,6 +48,15 @@ ACCEPTED: dict[str, tuple[str, str]] = {
         "invalid arrives as text ('1.5', 'null') that a string field accepts; conformance reads "
         "the text as the API does",
     ),
+    "api-refuses": (
+        r"ST202 Schema-valid request rejected[\s\S]*?\[400\] Bad Request:[\s\S]*?"
+        r"(only allowed when|must be set to true when|Invalid schema for|must contain the word 'json'"
+        r"|larger than the model's|not found in 'tools')",
+        "a request the schema allows but OpenAI's API refuses with a 400 (`stream_options` "
+        "without `stream`, `tool_choice` without tools, `top_logprobs` without `logprobs`, a "
+        "strict schema not closed, JSON mode without 'json', `dimensions` past 3,072): the mock "
+        "answers as the API does (conformance.validate.semantics.requests)",
+    ),
     "nullable-enum": (
         r"ST201 Schema-violating request accepted[\s\S]*?Invalid component: .*(Incorrect type|violates `anyOf`)",
         "conformance lets `nullable: true` admit null even where an enum does not list it "
