@@ -193,6 +193,23 @@ CODES.update(
 )
 
 
+# the suites (conformance.suites): what a live server's answers to sent requests show
+CODES.update(
+    {
+        "server.error": "the server answered 5xx, to a valid request or not (never acceptable)",
+        "error.envelope": "an error answer is not OpenAI's envelope: a JSON object {error: {message, type, param, code}} with string message and type, param and code strings or null",
+        "error.disclosure": "an error answer leaks a stack trace, an exception's name or a server file path (information disclosure)",
+        "error.accepted": "a request the spec forbids was answered 2xx instead of a 4xx",
+        "capability.unsupported": "the server does not serve the operation (404 with no OpenAI envelope, 405 or 501 on its route) or refuses a parameter as unsupported (OpenAI's unsupported_parameter / unsupported_value error)",
+        "capability.refused": "a request the spec and OpenAI's rules allow was refused with a 4xx (a limit of the server; warning)",
+        "capability.ignored": "a parameter was accepted but had no effect (n, stream, stream_options.include_usage, encoding_format…)",
+        "transport.error": "the connection failed, was reset or closed before a whole answer came",
+        "transport.timeout": "no answer, or no stream event, within the time bound (inconclusive)",
+        "transport.bound": "the stream passed the event or byte bound and was cut before its end (inconclusive)",
+    }
+)
+
+
 def table() -> str:
     """The codes table in Markdown, as the README shows it (``conformance codes`` prints it).
 
