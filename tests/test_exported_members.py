@@ -118,7 +118,9 @@ SUBPACKAGES = {
         "mock_router",
     ],
     "conformance.results": [
+        "AXES",
         "FORMAT",
+        "GRADES",
         "MARKER",
         "VERSION",
         "Document",
@@ -127,8 +129,10 @@ SUBPACKAGES = {
         "Request",
         "Response",
         "Result",
+        "Verdict",
         "read_results",
         "schema",
+        "worst",
     ],
     "conformance.cli": ["main", "run"],
 }

@@ -17,9 +17,12 @@ from .document import FORMAT, VERSION, Document, read_results
 from .message import Request, Response
 from .redact import MARKER, Redactor
 from .result import Replay, Result
+from .verdict import AXES, GRADES, Verdict, worst
 
 __all__ = [
+    "AXES",
     "FORMAT",
+    "GRADES",
     "MARKER",
     "VERSION",
     "Document",
@@ -28,8 +31,10 @@ __all__ = [
     "Request",
     "Response",
     "Result",
+    "Verdict",
     "read_results",
     "schema",
+    "worst",
 ]
 
 

@@ -6,9 +6,12 @@ The document::
      "tool": {"name": "openai-conformance", "version": "0.1.0"},
      "spec": {"title": ..., "version": ..., "openapi": ..., "source": ..., "sha256": ...},
      "run": {...producer settings: seed, profile, faults...},
-     "results": [Result, ...]}
+     "results": [Result, ...],
+     "verdicts": [Verdict, ...]}
 
-JSON lines: a head line — the document without ``results`` — then one result per line. A file
+``verdicts`` (a suite run's graded conclusions; ``Verdict.results`` index ``results``) may be
+empty. JSON lines: a head line — the document without ``results`` and ``verdicts`` — then one
+result per line, and verdicts as ``{"verdict": {...}}`` lines. A file
 appended to by several runs holds several heads, each starting its run's results; a reader
 keeps what parses, so a run killed mid-write still reads (its torn last line is left out).
 
@@ -29,11 +32,21 @@ import orjson
 
 from ..errors import InputError
 from .result import Result
+from .verdict import Verdict
 
 if TYPE_CHECKING:
     from ..spec import Spec
 
-__all__ = ["FORMAT", "VERSION", "Document", "read_results", "result_line", "spec_info", "tool_info"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "Document",
+    "read_results",
+    "result_line",
+    "spec_info",
+    "tool_info",
+    "verdict_line",
+]
 
 FORMAT = "openai-conformance/results"
 VERSION = 1
@@ -78,6 +91,7 @@ class Document:
     run: dict[str, Any] = field(default_factory=dict)
     tool: dict[str, Any] = field(default_factory=tool_info)
     version: int = VERSION
+    verdicts: list[Verdict] = field(default_factory=list)
 
     def head(self) -> dict[str, Any]:
         """The document without its results: the first line of its JSON lines."""
@@ -91,7 +105,11 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document."""
-        return {**self.head(), "results": [r.to_dict() for r in self.results]}
+        return {
+            **self.head(),
+            "results": [r.to_dict() for r in self.results],
+            "verdicts": [v.to_dict() for v in self.verdicts],
+        }
 
     def to_json(self, indent: int | None = None) -> str:
         """The JSON document as text (raw UTF-8, no NaN).
@@ -105,6 +123,7 @@ class Document:
         """The head line, then one line per result."""
         lines = [json.dumps(self.head(), ensure_ascii=False, allow_nan=False)]
         lines += [result_line(r) for r in self.results]
+        lines += [verdict_line(v) for v in self.verdicts]
         return "\n".join(lines) + "\n"
 
     @classmethod
@@ -118,6 +137,7 @@ class Document:
             dict(data.get("run") or {}),
             dict(data.get("tool") or {}),
             int(data["version"]),
+            [Verdict.from_dict(v) for v in data.get("verdicts") or ()],
         )
 
     @classmethod
@@ -129,6 +149,7 @@ class Document:
         items = [line for line in lines if line.strip()]
         doc: Document | None = None
         results: list[Result] = []
+        verdicts: list[Verdict] = []
         for number, line in enumerate(items, 1):
             try:
                 data = json.loads(line)
@@ -143,13 +164,16 @@ class Document:
                     _check_head(data)
             elif isinstance(data, dict):
                 try:
-                    results.append(Result.from_dict(data))
+                    if "verdict" in data:
+                        verdicts.append(Verdict.from_dict(data["verdict"]))
+                    else:
+                        results.append(Result.from_dict(data))
                 except (KeyError, TypeError, ValueError) as exc:
                     raise InputError(f"results line {number}: not a result ({exc!r})") from None
             else:
                 raise InputError(f"results line {number}: not a JSON object")
         doc = doc if doc is not None else cls()
-        doc.results = results
+        doc.results, doc.verdicts = results, verdicts
         return doc
 
 
@@ -172,6 +196,15 @@ def result_line(result: Result) -> str:
         return orjson.dumps(data).decode("utf-8")
     except TypeError:  # an integer beyond 64 bits, a non-string key
         return json.dumps(data, ensure_ascii=False, allow_nan=False)
+
+
+def verdict_line(verdict: Verdict) -> str:
+    """One verdict as a JSON line (without the newline).
+
+    >>> verdict_line(Verdict("listModels", "schema", "schema", "pass"))[:35]
+    '{"verdict": {"operation": "listMode'
+    """
+    return json.dumps({"verdict": verdict.to_dict()}, ensure_ascii=False)
 
 
 def read_results(path: str | Path) -> Document:
