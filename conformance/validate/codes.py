@@ -117,7 +117,7 @@ CODES.update(
         # what clients send that the API rejects though the schema allows it (semantics/requests.py)
         "rule.request.strict-schema": "a schema sent with strict: true must close every object (additionalProperties: false) and require every property",
         "rule.request.stream-options": "stream_options is only allowed with stream: true",
-        "rule.request.tool-choice": "tool_choice is only allowed with tools, and a forced choice names one of them",
+        "rule.request.tool-choice": "tool_choice is only allowed with tools, and a forced choice names one of them (function_call likewise names one of functions)",
         "rule.request.top-logprobs": "top_logprobs is only allowed with logprobs: true",
         "rule.request.json-mode-word": "response_format json_object needs the word 'json' in the messages",
         "rule.request.dimensions": "embeddings dimensions within what the models have (at most 3072)",

@@ -148,7 +148,19 @@ def _fix_stream_options(x: Exchange) -> None:
 
 @rule("rule.request.tool-choice", operations=_TOOLS, side=REQUEST, api_code="invalid_value")
 def tool_choice(x: Exchange) -> Iterator[Finding]:
-    """``tool_choice`` only with ``tools``; a forced choice names a function among them."""
+    """``tool_choice`` only with ``tools``; a forced choice names a function among them (and
+    the deprecated ``function_call`` likewise among ``functions``)."""
+    called = x.asked("function_call")
+    called = called.get("name") if isinstance(called, dict) else None
+    declared = {f.get("name") for f in x.asked("functions") or () if isinstance(f, dict)}
+    if isinstance(called, str) and called not in declared:
+        yield Finding(
+            f"Invalid value for 'function_call': function '{called}' not found in 'functions'.",
+            "/function_call",
+            expected=sorted(n for n in declared if isinstance(n, str)),
+            actual=called,
+            param="function_call",
+        )
     choice = x.asked("tool_choice")
     if choice is None or choice == "none":
         return
@@ -177,11 +189,28 @@ def tool_choice(x: Exchange) -> Iterator[Finding]:
 @tool_choice.fixer
 def _fix_tool_choice(x: Exchange) -> None:
     body = _body(x)
+    called = body.get("function_call")
+    if isinstance(called, dict):
+        declared = [f.get("name") for f in body.get("functions") or () if isinstance(f, dict)]
+        declared = [n for n in declared if isinstance(n, str)]
+        if called.get("name") not in declared:
+            if declared:
+                called["name"] = declared[0]
+            else:
+                body.pop("function_call", None)
+    choice = body.get("tool_choice")
+    if choice is None or choice == "none":
+        return
     names = [fn.get("name") for _, fn in _functions(x) if isinstance(fn.get("name"), str)]
     if not body.get("tools") or not names:
         body.pop("tool_choice", None)
         return
-    choice = body.get("tool_choice")
+    forced = choice.get("function") if isinstance(choice, dict) else None
+    name = forced.get("name") if isinstance(forced, dict) else None
+    if name is None and isinstance(choice, dict) and choice.get("type") == "function":
+        name = choice.get("name")
+    if isinstance(choice, str) or name in names:
+        return  # a valid choice: keep it
     if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
         choice["function"]["name"] = names[0]
     elif isinstance(choice, dict) and choice.get("type") == "function":

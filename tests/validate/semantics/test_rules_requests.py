@@ -37,6 +37,8 @@ def found(
     return [(v.code, v.param) for v in found]
 
 
+WEATHER_FUNCTION = {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+
 BAD = [
     (
         {**CHAT, "tools": [tool({**WEATHER, "additionalProperties": True})]},
@@ -90,6 +92,11 @@ BAD = [
         },
         ("rule.request.tool-choice", "tool_choice"),
     ),
+    (
+        {**CHAT, "functions": [WEATHER_FUNCTION], "function_call": {"name": "nope"}},
+        ("rule.request.tool-choice", "function_call"),
+    ),
+    ({**CHAT, "function_call": {"name": "nope"}}, ("rule.request.tool-choice", "function_call")),
     ({**CHAT, "top_logprobs": 2}, ("rule.request.top-logprobs", "top_logprobs")),
     (
         {**CHAT, "response_format": {"type": "json_object"}},
@@ -120,6 +127,8 @@ GOOD = [
     {**CHAT, "stream": True, "stream_options": {"include_usage": True}},
     {**CHAT, "logprobs": True, "top_logprobs": 2},
     {**CHAT, "tool_choice": "none"},
+    {**CHAT, "functions": [WEATHER_FUNCTION], "function_call": {"name": "get_weather"}},
+    {**CHAT, "functions": [WEATHER_FUNCTION], "function_call": "auto"},
     {
         **CHAT,
         "response_format": {"type": "json_object"},
