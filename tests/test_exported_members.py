@@ -134,6 +134,21 @@ SUBPACKAGES = {
         "schema",
         "worst",
     ],
+    "conformance.reports": [
+        "FORMATS",
+        "Change",
+        "RunDiff",
+        "Summary",
+        "curl_command",
+        "diff_runs",
+        "fingerprint",
+        "redact_document",
+        "to_html",
+        "to_json",
+        "to_junit",
+        "to_markdown",
+        "write_reports",
+    ],
     "conformance.cli": ["main", "run"],
 }
 

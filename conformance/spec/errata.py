@@ -393,6 +393,36 @@ def _openai_base64_embeddings(doc: dict[str, Any], nodes: list[Node]) -> Iterato
     )
 
 
+def _openai_error_envelope(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
+    schemas = (doc.get("components") or {}).get("schemas") or {}
+    if not isinstance(schemas.get("Error"), dict) or not isinstance(
+        schemas.get("ErrorResponse"), dict
+    ):
+        return
+    bare = "#/components/schemas/Error"
+    for path, item in (doc.get("paths") or {}).items():
+        for method, operation in (item or {}).items() if isinstance(item, dict) else ():
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            for status, response in (responses or {}).items():
+                if str(status)[:1] not in ("4", "5") or not isinstance(response, dict):
+                    continue
+                media = ((response.get("content") or {}).get("application/json")) or {}
+                if not isinstance(media, dict) or media.get("schema") != {"$ref": bare}:
+                    continue
+
+                def fix(media: dict[str, Any] = media) -> None:
+                    media["schema"] = {"$ref": "#/components/schemas/ErrorResponse"}
+
+                pointer = "/".join(
+                    ("#/paths", escape(path), method, "responses", str(status), "content")
+                )
+                yield (
+                    pointer + "/application~1json/schema",
+                    "a bare Error is the ErrorResponse envelope {error: Error}",
+                    fix,
+                )
+
+
 def _list_ids_nullable(doc: dict[str, Any], nodes: list[Node]) -> Iterator[Patch]:
     for pointer, node, _ in nodes:
         props = node.get("properties")
@@ -474,6 +504,11 @@ ERRATA: tuple[Erratum, ...] = (
     ),
     Erratum(
         "openai-done-sentinel", "chat and completion streams end with data: [DONE]", _done_sentinel
+    ),
+    Erratum(
+        "openai-error-envelope",
+        "an error answer documented as a bare Error is wrapped in {error: ...}, as the API sends every error",
+        _openai_error_envelope,
     ),
     Erratum(
         "list-ids-nullable",

@@ -70,6 +70,7 @@ def test_errata_catalogue() -> None:
         "openai-run-streams",
         "openai-completion-stream",
         "openai-done-sentinel",
+        "openai-error-envelope",
         "list-ids-nullable",
     ]
     assert all(e.summary for e in ERRATA)
@@ -717,3 +718,46 @@ def test_oneof_overlap_leaves_branches_that_differ_on_a_shared_property(tmp_path
     path = tmp_path / "s.json"
     path.write_text(json.dumps(doc))
     assert [e for e in load_spec(path, cache=False).errata if e.id == "oneof-overlap"] == []
+
+
+# -- openai-error-envelope ---------------------------------------------------------------------------
+
+
+def test_a_bare_error_answer_becomes_the_envelope(tmp_path: Path) -> None:
+    error = {"type": "object", "properties": {"message": {"type": "string"}}}
+    doc = base(
+        {
+            "Error": error,
+            "ErrorResponse": {
+                "type": "object",
+                "properties": {"error": {"$ref": "#/components/schemas/Error"}},
+            },
+        }
+    )
+    bare = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    doc["paths"] = {
+        "/things/{id}": {
+            "delete": {
+                "operationId": "deleteThing",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "ok"}, "404": {"description": "no", **bare}},
+            },
+            "get": {
+                "operationId": "getThing",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "ok", **bare}},
+            },
+        }
+    }
+    spec = load(tmp_path, doc)
+    pointer = "#/paths/~1things~1{id}/delete/responses/404/content/application~1json/schema"
+    assert applied(spec) == [("openai-error-envelope", pointer)]
+    schema = spec.document["paths"]["/things/{id}"]["delete"]["responses"]["404"]["content"]
+    assert schema["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    # a success answer that is an Error object stays as written
+    ok = spec.document["paths"]["/things/{id}"]["get"]["responses"]["200"]["content"]
+    assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
