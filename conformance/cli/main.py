@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..errors import ConformanceError, InputError
-from . import report, specdiff
 from . import report
 from .messages import Message, parse_message
 
@@ -50,7 +49,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     examples.add_argument("--all", action="store_true", help="list valid examples too")
     examples.add_argument("--no-schemas", action="store_true", help="only operation examples")
-    specdiff.add_parser(spec)
 
     validate = commands.add_parser(
         "validate",
@@ -170,8 +168,6 @@ def _parser() -> argparse.ArgumentParser:
         choices=_LOG_LEVELS,
         help="uvicorn's log level (default warning)",
     )
-
-    report.add_parser(commands)
 
     report.add_parser(commands)
 
@@ -577,16 +573,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
-        if args.command == "spec" and args.spec_command == "diff":
-            return specdiff.execute(args)
         if args.command == "spec":
             return _spec_check(args) if args.spec_command == "check" else _spec_examples(args)
         if args.command == "mock":
             return _mock(args)
         if args.command == "codes":
             return _codes(args)
-        if args.command == "report":
-            return report.execute(args)
         if args.command == "report":
             return report.execute(args)
         return _validate(args)
