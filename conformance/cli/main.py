@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..errors import ConformanceError, InputError
-from . import report
+from . import report, specdiff
 from .messages import Message, parse_message
 
 __all__ = ["main", "run"]
@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     examples.add_argument("--all", action="store_true", help="list valid examples too")
     examples.add_argument("--no-schemas", action="store_true", help="only operation examples")
+    specdiff.add_parser(spec)
 
     validate = commands.add_parser(
         "validate",
@@ -573,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
+        if args.command == "spec" and args.spec_command == "diff":
+            return specdiff.execute(args)
         if args.command == "spec":
             return _spec_check(args) if args.spec_command == "check" else _spec_examples(args)
         if args.command == "mock":
