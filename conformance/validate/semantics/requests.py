@@ -176,6 +176,17 @@ def tool_choice(x: Exchange) -> Iterator[Finding]:
     name = forced.get("name") if isinstance(forced, dict) else None
     if name is None and isinstance(choice, dict) and choice.get("type") == "function":
         name = choice.get("name")  # Responses: {"type": "function", "name": ...}
+    hosted = choice.get("type") if isinstance(choice, dict) else None
+    if hosted not in (None, "function", "allowed_tools", "mcp", "custom"):
+        kinds = {t.get("type") for t in x.asked("tools") or () if isinstance(t, dict)}
+        if hosted not in kinds:
+            yield Finding(
+                f"Invalid value for 'tool_choice': tool '{hosted}' not found in 'tools'.",
+                "/tool_choice",
+                expected=sorted(k for k in kinds if isinstance(k, str)),
+                actual=hosted,
+                param="tool_choice",
+            )
     if isinstance(name, str) and name not in names:
         yield Finding(
             f"Invalid value for 'tool_choice': function '{name}' not found in 'tools'.",
@@ -201,22 +212,30 @@ def _fix_tool_choice(x: Exchange) -> None:
     choice = body.get("tool_choice")
     if choice is None or choice == "none":
         return
-    names = [fn.get("name") for _, fn in _functions(x) if isinstance(fn.get("name"), str)]
-    if not body.get("tools") or not names:
+    if not body.get("tools"):
         body.pop("tool_choice", None)
         return
+    hosted = choice.get("type") if isinstance(choice, dict) else None
+    if hosted not in (None, "function", "allowed_tools", "mcp", "custom"):
+        kinds = {t.get("type") for t in body["tools"] if isinstance(t, dict)}
+        if hosted not in kinds:
+            body["tool_choice"] = "auto"  # a hosted tool the request does not carry
+        return
+    if isinstance(choice, str):
+        return  # auto or required, with tools: valid
+    names = [fn.get("name") for _, fn in _functions(x) if isinstance(fn.get("name"), str)]
     forced = choice.get("function") if isinstance(choice, dict) else None
     name = forced.get("name") if isinstance(forced, dict) else None
     if name is None and isinstance(choice, dict) and choice.get("type") == "function":
         name = choice.get("name")
-    if isinstance(choice, str) or name in names:
+    if name is None or name in names:
         return  # a valid choice: keep it
-    if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
-        choice["function"]["name"] = names[0]
-    elif isinstance(choice, dict) and choice.get("type") == "function":
-        choice["name"] = names[0]
-    else:
+    if not names:
         body["tool_choice"] = "auto"
+    elif isinstance(forced, dict):
+        forced["name"] = names[0]
+    else:
+        choice["name"] = names[0]
 
 
 @rule("rule.request.top-logprobs", operations=_CHAT, side=REQUEST, api_code="invalid_value")

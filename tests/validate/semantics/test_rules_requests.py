@@ -142,6 +142,21 @@ def test_a_request_the_api_accepts_is_not_flagged(request_body: dict[str, Any]) 
     assert found(request_body) == []
 
 
+def test_a_responses_tool_choice_names_a_hosted_tool_the_request_carries() -> None:
+    base = {
+        "model": "gpt-4o",
+        "input": "hi",
+        "tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}],
+    }
+    bad = {**base, "tool_choice": {"type": "web_search_preview"}}
+    assert found(bad, "createResponse") == [("rule.request.tool-choice", "tool_choice")]
+    assert found({**base, "tool_choice": {"type": "file_search"}}, "createResponse") == []
+    assert found({**base, "tool_choice": "required"}, "createResponse") == []
+    x = Exchange("createResponse", copy.deepcopy(bad))
+    assert comply(x, side=REQUEST) == []
+    assert dict(x.request or {})["tool_choice"] == "auto"
+
+
 def test_responses_tools_are_read_where_responses_puts_them() -> None:
     bad = {
         "model": "gpt-4o",
