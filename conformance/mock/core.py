@@ -109,7 +109,9 @@ class Mock:
             if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
                 raise InputError(f"{name} must be a positive integer, got {cap!r}")
         self.resources = (
-            Resources(self.spec, max_objects=max_objects, max_bytes=max_bytes) if state else None
+            Resources(self.spec, max_objects=max_objects, max_bytes=max_bytes, clock=clock)
+            if state
+            else None
         )
         self.auth = auth and bool(self.spec.document.get("security"))
         base = self.spec.base_path if base_path is None else base_path

@@ -56,11 +56,18 @@ class Resources:
     """Stateful behaviour of a spec's collections (see ``conformance.mock.state``)."""
 
     def __init__(
-        self, spec: Spec, *, max_objects: int = MAX_OBJECTS, max_bytes: int = MAX_BYTES
+        self,
+        spec: Spec,
+        *,
+        max_objects: int = MAX_OBJECTS,
+        max_bytes: int = MAX_BYTES,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.spec = spec
         self.routes = routes(spec)
         self.store = Store(max_objects, max_bytes)
+        if clock is not None:
+            self.store.now = clock
         self.kinds: dict[str, str] = {}  # object type ("thread.run") -> collection
         self.store_defaults: dict[str, bool] = {}  # operationId -> default of its ``store`` flag
         for op in spec.operations:

@@ -20,10 +20,9 @@ out of these rules; so do the collections of any other REST-shaped spec.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,7 +215,10 @@ class Store:
     # (catalog and parents, id) deleted from a catalog: the latest GONE_IDS are remembered
     gone: Lru[tuple[str, str], bool] = field(default_factory=lambda: Lru(GONE_IDS))
     evicted: int = 0  # entries evicted so far
-    _clock: Iterator[int] = field(default_factory=lambda: itertools.count(_FIRST_CREATED_AT))
+    # "now" for creation timestamps (the mock's clock); by default a fixed date, so that
+    # timestamps count up one second apart from 2025-03-22
+    now: Callable[[], float] = lambda: _FIRST_CREATED_AT
+    _last: int = _FIRST_CREATED_AT - 1
     # (collection, parents, id) → [JSON size, size of the upload it owns or -1], oldest first;
     # an upload no object owns yet is under collection ""
     _ledger: OrderedDict[tuple[str, tuple[str, ...], str], list[int]] = field(
@@ -279,8 +281,10 @@ class Store:
             self.contents.pop(id, None)
 
     def tick(self) -> int:
-        """A creation timestamp: monotonic, deterministic, one second apart."""
-        return next(self._clock)
+        """A creation timestamp: the clock's second, or one past the last one given (so
+        objects created within a second still sort in creation order)."""
+        self._last = max(self._last + 1, int(self.now()))
+        return self._last
 
     def delete(self, collection: str, parents: tuple[str, ...], id: str) -> bool:
         """Remove an object (and the upload it owns); False when it was not there."""

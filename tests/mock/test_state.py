@@ -383,3 +383,11 @@ def test_resources_doctests() -> None:
 
     assert doctest.testmod(resources_module).attempted >= 1
     assert doctest.testmod(resources_module).failed == 0
+
+
+def test_stored_objects_are_created_at_the_mocks_clock() -> None:
+    from conformance.mock.state import Store
+
+    store = Store(now=lambda: 1_800_000_000.7)
+    assert [store.tick() for _ in range(3)] == [1_800_000_000, 1_800_000_001, 1_800_000_002]
+    assert Store().tick() == 1_742_600_000  # no clock: deterministic, from the spec's date
