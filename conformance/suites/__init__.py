@@ -6,4 +6,27 @@ answers, per operation and check, on three axes (schema, semantics, capability).
 >>> [v for v in doc.verdicts if v.grade == "fail"]  # doctest: +SKIP
 """
 
-__all__: list[str] = []
+from .cases import Case, cases_for, probes_for
+from .checks import CHECKS, judge
+from .grade import axis_of, grade
+from .runner import reachable, run_suite, select
+from .target import FAMILIES, Budget, Target, load_target
+from .transport import Sender
+
+__all__ = [
+    "CHECKS",
+    "FAMILIES",
+    "Budget",
+    "Case",
+    "Sender",
+    "Target",
+    "axis_of",
+    "cases_for",
+    "grade",
+    "judge",
+    "load_target",
+    "probes_for",
+    "reachable",
+    "run_suite",
+    "select",
+]

@@ -1,0 +1,169 @@
+"""What a suite sends: for each operation, realistic valid requests (``positive``), requests
+that break one constraint of the spec (``negative``, each announcing the violation it
+provokes), and capability probes (``probe``: ``n: 2``, ``stream`` with and without
+``include_usage``, ``encoding_format: base64``) whose answers show a parameter ignored.
+
+Valid requests come from the ``typical`` profile (no undeclared keys, OpenAI's request rules
+obeyed), with the target's model names and small token limits. Draws are deterministic: the
+same spec, target and seed give the same cases.
+
+>>> [c.label for c in cases_for(spec, op, target, Budget(), seed=1, positive=2, negative=1)]  # doctest: +SKIP
+['positive #0', 'positive #1', 'negative: body property model removed (required)']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import InputError
+from ..mock.draw import draw
+from ..spec import Operation, Spec
+from ..strategies import RequestCase, invalid_requests, requests
+from ..validate import Violation
+from .target import Budget, Target
+
+__all__ = ["KINDS", "Case", "cases_for", "probes_for"]
+
+KINDS = ("positive", "negative", "probe")
+# request fields that cap how much a model generates: set to the budget's max_tokens
+_TOKEN_CAPS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+_MIN_CAP = {"max_output_tokens": 16}  # the Responses API refuses fewer
+# operations whose answer a model generates now (runs have their own, larger minimums)
+_GENERATING = ("createChatCompletion", "createCompletion", "createResponse")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request to send: its ``kind`` (``KINDS``), a ``label`` naming it in results,
+    ``expects``: the violation a negative case provokes, ``probe``: the capability a probe
+    tests (``n``, ``stream``, ``include_usage``, ``base64``)."""
+
+    kind: str
+    request: RequestCase
+    label: str
+    operation_path: str
+    expects: Violation | None = None
+    probe: str | None = None
+
+    @property
+    def operation(self) -> str:
+        """The operationId."""
+        return self.request.operation
+
+
+def _adjusted(request: RequestCase, target: Target, budget: Budget) -> RequestCase:
+    body = request.body
+    if not isinstance(body, dict) or request.media_type is None:
+        return request
+    body = dict(body)
+    model = target.model_for(request.operation)
+    if model is not None and "model" in body:
+        body["model"] = model
+    if request.operation not in _GENERATING:
+        return replace(request, body=body)
+    for name in _TOKEN_CAPS:
+        value = body.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            body[name] = max(min(value, budget.max_tokens), _MIN_CAP.get(name, 1))
+    if request.operation != "createResponse" and not any(n in body for n in _TOKEN_CAPS):
+        body[
+            "max_tokens" if request.operation == "createCompletion" else "max_completion_tokens"
+        ] = budget.max_tokens
+    return replace(request, body=body)
+
+
+def cases_for(
+    spec: Spec,
+    op: Operation,
+    target: Target,
+    budget: Budget,
+    *,
+    seed: int,
+    positive: int = 3,
+    negative: int = 2,
+) -> list[Case]:
+    """The positive and negative cases of one operation, then its probes."""
+    out: list[Case] = []
+    valid = requests(spec, op, profile="typical")
+    seen: set[str] = set()
+    for i in range(positive * 3):
+        if sum(c.kind == "positive" for c in out) >= positive:
+            break
+        try:
+            case = _adjusted(draw(valid, f"{seed}:{op.operation_id}:positive:{i}"), target, budget)
+        except (ValueError, InputError):
+            break
+        key = repr((case.path, case.query, case.body))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Case("positive", case, f"positive #{len(out)}", op.path))
+    if negative:
+        try:
+            broken = invalid_requests(spec, op, profile="typical")
+        except InputError:
+            broken = None  # nothing to break in this operation's requests
+        for i in range(negative if broken is not None else 0):
+            try:
+                bad = draw(broken, f"{seed}:{op.operation_id}:negative:{i}")  # type: ignore[arg-type]
+            except ValueError:
+                break
+            out.append(
+                Case(
+                    "negative",
+                    _adjusted(bad.case, target, budget),
+                    f"negative: {bad.constraint}",
+                    op.path,
+                    expects=bad.expected,
+                )
+            )
+    out += probes_for(op, target, budget)
+    return out
+
+
+_HELLO = [{"role": "user", "content": "Say hello in one word."}]
+
+
+def probes_for(op: Operation, target: Target, budget: Budget) -> list[Case]:
+    """Capability probes: small requests whose answers show whether a parameter had effect.
+
+    >>> [c.probe for c in probes_for(spec.operation("createEmbedding"), Target("http://h/v1"), Budget())]  # doctest: +SKIP
+    ['base64']
+    """
+    model = target.model_for(op.operation_id)
+    bodies: list[tuple[str, dict[str, Any]]] = []
+    cap = budget.max_tokens
+    if op.operation_id == "createChatCompletion":
+        base = {"model": model or "gpt-4o-mini", "messages": _HELLO, "max_tokens": cap}
+        bodies = [
+            ("n", {**base, "n": 2}),
+            ("stream", {**base, "stream": True}),
+            ("include_usage", {**base, "stream": True, "stream_options": {"include_usage": True}}),
+        ]
+    elif op.operation_id == "createCompletion":
+        base = {
+            "model": model or "gpt-3.5-turbo-instruct",
+            "prompt": "Say hello.",
+            "max_tokens": cap,
+        }
+        bodies = [
+            ("n", {**base, "n": 2}),
+            ("stream", {**base, "stream": True}),
+            ("include_usage", {**base, "stream": True, "stream_options": {"include_usage": True}}),
+        ]
+    elif op.operation_id == "createEmbedding":
+        base = {"model": model or "text-embedding-3-small", "input": "hello"}
+        bodies = [("base64", {**base, "encoding_format": "base64"})]
+    return [
+        Case(
+            "probe",
+            RequestCase(
+                op.operation_id, op.method, op.path, media_type="application/json", body=body
+            ),
+            f"probe: {name}",
+            op.path,
+            probe=name,
+        )
+        for name, body in bodies
+    ]

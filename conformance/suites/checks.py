@@ -1,0 +1,278 @@
+"""The suite's checks over one exchange: what a live server's answer to a case shows.
+
+- every answer: a 5xx is ``server.error``; an error answer must be OpenAI's envelope
+  (``error.envelope``) and leak no stack trace or server path (``error.disclosure``);
+- a valid request (``positive``, ``probe``) answered 2xx: the answer against the spec — JSON or
+  the stream event by event, ``[DONE]``, undeclared fields as warnings, with the errata — then
+  every OpenAI semantic rule of the exchange (``conformance.validate.semantics``);
+- a valid request refused: ``capability.unsupported`` (404/405/501 on the route, OpenAI's
+  unsupported-parameter error) or ``capability.refused`` (another 4xx: a warning);
+- a request the spec forbids (``negative``) answered 2xx: ``error.accepted``.
+
+Each check is a plain function ``(ctx, result) -> list[Violation]`` in ``CHECKS``; the same
+functions are offered to schemathesis (``conformance.suites.schemathesis``).
+
+>>> judge(validator, case, result).violations  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..results import Result
+from ..validate import Validator, Violation
+from ..validate.limits import DecodeError, loads
+from ..validate.semantics import check as rules_check
+from .cases import Case
+
+__all__ = ["CHECKS", "Context", "disclosure", "envelope_problems", "judge"]
+
+_UNSUPPORTED_CODES = {"unsupported_parameter", "unsupported_value", "unknown_parameter"}
+_UNSUPPORTED_TEXT = re.compile(
+    r"not (?:yet )?(?:supported|implemented)|unsupported|unrecognized request argument"
+    r"|unknown (?:parameter|field|argument)|extra (?:fields|inputs) (?:are )?not permitted",
+    re.I,
+)
+# what a stack trace or a server path looks like, in the languages servers are written in
+_DISCLOSURE = re.compile(
+    r"Traceback \(most recent call last\)"
+    r"|File \"[^\"]+\.py\", line \d+"
+    r"|(?:/usr/(?:local/)?lib/|/site-packages/|/dist-packages/|/home/\w+/|/opt/\w+/)[\w./-]+"
+    r"|[A-Za-z]:\\\\?(?:Users|Program Files|Windows)\\"
+    r"|\bat [\w$.<>]+ \((?:file://)?/[^)]+:\d+:\d+\)"
+    r"|goroutine \d+ \[[a-z ]+\]:"
+    r"|thread '[^']*' panicked at"
+    r"|\b\w+(?:Error|Exception): .{0,200}\n\s+at ",
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check sees besides the exchange: the validator (spec and errata) and the case."""
+
+    validator: Validator
+    case: Case
+
+
+Check = Callable[[Context, Result], list[Violation]]
+
+
+def _body(result: Result) -> Any:
+    body = result.response.body if result.response is not None else None
+    if not body:
+        return None
+    try:
+        return loads(body)
+    except DecodeError:
+        return None
+
+
+def _text(result: Result) -> str:
+    body = result.response.body if result.response is not None else None
+    return body.decode("utf-8", "replace") if body else ""
+
+
+def server_error(ctx: Context, result: Result) -> list[Violation]:
+    """A 5xx, to any request."""
+    status = result.status
+    if status is None or status < 500:
+        return []
+    text = " ".join(_text(result).split())[:200]
+    return [
+        Violation(
+            f"{status} answered to a {ctx.case.kind} request: {text or '(no body)'}",
+            where="response.status",
+            code="server.error",
+            actual=status,
+        )
+    ]
+
+
+def envelope_problems(body: Any) -> list[str]:
+    """What keeps an error body from being OpenAI's envelope (empty: it is one).
+
+    >>> envelope_problems({"error": {"message": "m", "type": "t", "param": None, "code": 7}})
+    ['error.code is an integer, not a string or null']
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return ["the body is not a JSON object with an `error` object"]
+    error = body["error"]
+    problems = []
+    for name in ("message", "type"):
+        if not isinstance(error.get(name), str):
+            problems.append(
+                f"error.{name} is {_kind(error.get(name), name in error)}, not a string"
+            )
+    for name in ("param", "code"):
+        if name not in error:
+            problems.append(f"error.{name} is missing (OpenAI sends it, null when it has none)")
+        elif error[name] is not None and not isinstance(error[name], str):
+            problems.append(f"error.{name} is {_kind(error[name], True)}, not a string or null")
+    return problems
+
+
+def _kind(value: Any, present: bool) -> str:
+    if not present:
+        return "missing"
+    names = {bool: "a boolean", int: "an integer", float: "a number", list: "an array"}
+    return names.get(type(value), "an object" if isinstance(value, dict) else "null")
+
+
+def envelope(ctx: Context, result: Result) -> list[Violation]:
+    """An error answer (4xx, 5xx) is OpenAI's ``{"error": {message, type, param, code}}``."""
+    status = result.status
+    if status is None or status < 400 or not result.response or not result.response.body:
+        return []
+    body = _body(result)
+    problems = envelope_problems(body)
+    if not problems:
+        return []
+    if body is None:
+        kind = result.response.headers.get("content-type", "no content type")
+        problems = [f"the body is not JSON ({kind}): {' '.join(_text(result).split())[:120]}"]
+    return [
+        Violation(
+            f"{status} error answer: " + "; ".join(problems),
+            where="response.body",
+            code="error.envelope",
+            actual=status,
+        )
+    ]
+
+
+def disclosure(text: str) -> str | None:
+    """The stack trace or server path an error text leaks (``None``: none).
+
+    >>> disclosure('Traceback (most recent call last):\\n  File "/app/server.py", line 3')
+    'Traceback (most recent call last)'
+    """
+    match = _DISCLOSURE.search(text)
+    return match.group(0) if match else None
+
+
+def leak(ctx: Context, result: Result) -> list[Violation]:
+    """An error answer that shows a stack trace or a server file path."""
+    status = result.status
+    if status is None or status < 400:
+        return []
+    found = disclosure(_text(result))
+    if found is None:
+        return []
+    return [
+        Violation(
+            f"the {status} error answer leaks server internals: {found[:160]!r}",
+            where="response.body",
+            code="error.disclosure",
+            actual=found[:160],
+        )
+    ]
+
+
+def conformance(ctx: Context, result: Result) -> list[Violation]:
+    """A valid request's 2xx answer against the spec, then the semantic rules of the exchange."""
+    status = result.status
+    response = result.response
+    if ctx.case.kind == "negative" or response is None or status is None or status >= 300:
+        return []
+    if any(v.code == "transport.bound" for v in result.violations):
+        return []  # a cut answer cannot be judged whole
+    op = ctx.case.request.operation
+    body: Any = response.body or b""
+    ctype = response.headers.get("content-type")
+    found = list(
+        ctx.validator.response(
+            op, status=status, headers=response.headers, body=body, content_type=ctype
+        )
+    )
+    if not any(v.code.endswith(".decode") for v in found):
+        found += rules_check(result.exchange(), side="answer")
+    return [replace(v, operation=op) if not v.operation else v for v in found]
+
+
+def capability(ctx: Context, result: Result) -> list[Violation]:
+    """A valid request refused: unsupported (route absent, parameter refused as unsupported)
+    or refused (another 4xx)."""
+    status = result.status
+    if ctx.case.kind == "negative" or status is None or not 400 <= status < 500 or status == 429:
+        return []
+    body = _body(result)
+    error = body.get("error") if isinstance(body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    message = str(error.get("message") or body.get("detail") if isinstance(body, dict) else "")
+    message = message or " ".join(_text(result).split())[:200]
+    has_path_ids = "{" in ctx.case.operation_path
+    unsupported = status in (405, 501) or (status == 404 and (not has_path_ids or not error))
+    if status == 400 or status == 422:
+        unsupported = error.get("code") in _UNSUPPORTED_CODES or bool(
+            _UNSUPPORTED_TEXT.search(message)
+        )
+    if status == 404 and has_path_ids and error:
+        return []  # an id that does not exist, told properly: not a verdict on support
+    code = "capability.unsupported" if unsupported else "capability.refused"
+    param = error.get("param") if isinstance(error.get("param"), str) else None
+    return [
+        Violation(
+            f"{status}: {message[:200]}",
+            where="response.status",
+            code=code,
+            severity="warning",
+            param=param,
+            actual=status,
+        )
+    ]
+
+
+def accepted(ctx: Context, result: Result) -> list[Violation]:
+    """A request the spec forbids, answered 2xx."""
+    status = result.status
+    if ctx.case.kind != "negative" or status is None or not 200 <= status < 300:
+        return []
+    expected = ctx.case.expects
+    structural = expected is not None and expected.code in _STRUCTURAL
+    return [
+        Violation(
+            f"{status} answered to a request the spec forbids: {ctx.case.label}",
+            where="response.status",
+            code="error.accepted",
+            severity="error" if structural else "warning",
+            expected="4xx",
+            actual=status,
+            pointer=expected.pointer if expected is not None else "",
+        )
+    ]
+
+
+# a broken constraint that leaves the request meaningless: accepting it is a failure, not
+# leniency (accepting a value out of range is graded a warning)
+_STRUCTURAL = {
+    "schema.required",
+    "schema.type",
+    "request.body-missing",
+    "request.content-type",
+    "request.decode",
+    "request.parameter-missing",
+}
+
+CHECKS: dict[str, Check] = {
+    "server.error": server_error,
+    "error.envelope": envelope,
+    "error.disclosure": leak,
+    "conformance": conformance,
+    "capability": capability,
+    "error.accepted": accepted,
+}
+
+
+def judge(validator: Validator, case: Case, result: Result) -> Result:
+    """The result with every check's violations added (after its transport verdicts).
+
+    >>> judge(validator, case, sent).violations  # doctest: +SKIP
+    """
+    ctx = Context(validator, case)
+    found: list[Violation] = list(result.violations)
+    for check in CHECKS.values():
+        found += check(ctx, result)
+    return replace(result, violations=tuple(found))

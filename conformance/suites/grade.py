@@ -1,0 +1,259 @@
+"""Grading: from the judged exchanges of a run to ``Verdict`` s per operation and check, on
+three axes kept apart — ``schema`` (the answer against the spec), ``semantics`` (OpenAI's
+behaviour: the rules of the exchange, errors and their envelope) and ``capability`` (what the
+server serves and honours).
+
+A grade follows the verdict's code, except that
+- a parameter accepted without effect (``n: 2`` answered with one choice, ``include_usage``
+  with no usage chunk, ``encoding_format: base64`` answered with floats, ``stream: true`` with
+  a plain answer) is ``ignored``, on the capability axis;
+- a deviation OpenAI's own API makes too (learned from recorded traffic:
+  ``conformance.suites.deviations``) is ``warn``, with a note saying so;
+- an operation with no success answer to judge is ``inconclusive`` on schema and semantics.
+
+>>> verdicts = grade(spec, cases, results)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..results import Result, Verdict, worst
+from ..spec import Spec
+from ..validate import Violation
+from ..validate.limits import DecodeError, loads
+from .cases import Case
+
+__all__ = ["axis_of", "grade", "ignored"]
+
+_MAX_SHOWN = 20
+
+
+def axis_of(code: str) -> str:
+    """The axis a code's verdict belongs to.
+
+    >>> axis_of("schema.required"), axis_of("rule.chat.n-choices"), axis_of("capability.refused")
+    ('schema', 'semantics', 'capability')
+    """
+    head = code.split(".", 1)[0]
+    if head in ("rule", "server", "error"):
+        return "semantics"
+    if head == "capability":
+        return "capability"
+    return "schema"
+
+
+def _asked(result: Result) -> Any:
+    body = result.request.body if result.request is not None else None
+    try:
+        return loads(body) if body else None
+    except DecodeError:
+        return None
+
+
+def _answer(result: Result) -> Any:
+    response = result.response
+    if response is None or response.stream or not response.body:
+        return None
+    try:
+        return loads(response.body)
+    except DecodeError:
+        return None
+
+
+def _events(result: Result) -> list[Any]:
+    response = result.response
+    if response is None or not response.stream:
+        return []
+    out = []
+    for event in response.events:
+        try:
+            out.append(loads(event.data))
+        except (DecodeError, ValueError):
+            continue
+    return out
+
+
+def _ignored_n(asked: dict[str, Any], result: Result) -> str | None:
+    n = asked.get("n")
+    if not isinstance(n, int) or n < 2:
+        return None
+    answer = _answer(result)
+    if isinstance(answer, dict):
+        indexes = {c.get("index") for c in answer.get("choices") or () if isinstance(c, dict)}
+    else:
+        indexes = {
+            c.get("index")
+            for e in _events(result)
+            if isinstance(e, dict)
+            for c in e.get("choices") or ()
+            if isinstance(c, dict)
+        }
+    prompts = asked.get("prompt")
+    per = (
+        len(prompts) if isinstance(prompts, list) and prompts and isinstance(prompts[0], str) else 1
+    )
+    return f"n: {n} answered with {len(indexes)} choice(s)" if len(indexes) <= per else None
+
+
+def _ignored_usage(asked: dict[str, Any], result: Result) -> str | None:
+    options = asked.get("stream_options")
+    if not (isinstance(options, dict) and options.get("include_usage") is True):
+        return None
+    if not result.response or not result.response.stream:
+        return None
+    if any(isinstance(e, dict) and e.get("usage") for e in _events(result)):
+        return None
+    return "stream_options.include_usage: true answered with no usage chunk"
+
+
+def _ignored_base64(asked: dict[str, Any], result: Result) -> str | None:
+    if asked.get("encoding_format") != "base64":
+        return None
+    answer = _answer(result)
+    data = answer.get("data") if isinstance(answer, dict) else None
+    first = data[0] if isinstance(data, list) and data else None
+    if isinstance(first, dict) and isinstance(first.get("embedding"), list):
+        return "encoding_format: base64 answered with arrays of floats"
+    return None
+
+
+def _ignored_stream(asked: dict[str, Any], result: Result) -> str | None:
+    if asked.get("stream") is True and result.response and not result.response.stream:
+        return "stream: true answered with a plain JSON answer"
+    return None
+
+
+_IGNORED: dict[str, Callable[[dict[str, Any], Result], str | None]] = {
+    "rule.chat.n-choices": _ignored_n,
+    "rule.chat.stream-usage": _ignored_usage,
+    "rule.embeddings.encoding": _ignored_base64,
+    "rule.stream.mode": _ignored_stream,
+}
+
+
+def ignored(violation: Violation, result: Result) -> str | None:
+    """Why a rule's violation means a parameter was ignored (``None``: it does not).
+
+    >>> ignored(Violation("x", where="response.body", code="rule.chat.n-choices"), result)  # doctest: +SKIP
+    'n: 2 answered with 1 choice(s)'
+    """
+    test = _IGNORED.get(violation.code)
+    asked = _asked(result)
+    if test is None or not isinstance(asked, dict):
+        return None
+    return test(asked, result)
+
+
+Noter = Callable[[str, Violation], "str | None"]
+
+
+def _graded(v: Violation, result: Result, operation: str, known: Noter) -> tuple[str, str, str]:
+    """(axis, grade, note) of one violation."""
+    code = v.code or "schema"
+    why = ignored(v, result) if code.startswith("rule.") else None
+    if why is not None:
+        return "capability", "ignored", why
+    axis = axis_of(code)
+    if code == "capability.unsupported":
+        return axis, "unsupported", ""
+    if code in ("transport.timeout", "transport.bound"):
+        return axis, "inconclusive", ""
+    if not v.is_error:
+        return axis, "warn", ""
+    note = known(operation, v)
+    if note:
+        return axis, "warn", note
+    return axis, "fail", ""
+
+
+def grade(
+    spec: Spec,
+    cases: Sequence[Case],
+    results: Sequence[Result],
+    *,
+    known: Noter | None = None,
+    skipped: dict[str, str] | None = None,
+) -> list[Verdict]:
+    """The verdicts of a run: ``results[i]`` is the judged exchange of ``cases[i]``;
+    ``skipped`` maps operations that never ran to why (a budget spent, a capability profile).
+    Sorted worst first, then by operation and check."""
+    noter: Noter = known or (lambda op, v: None)
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    judged: dict[str, set[str]] = defaultdict(set)  # operation → axes that saw a success
+    ran: dict[str, list[int]] = defaultdict(list)
+    for index, (case, result) in enumerate(zip(cases, results, strict=True)):
+        op = case.operation
+        ran[op].append(index)
+        ok = result.status is not None and 200 <= result.status < 300
+        if ok and case.kind != "negative":
+            judged[op].update(("schema", "semantics"))
+        for v in result.violations:
+            axis, g, note = _graded(v, result, op, noter)
+            key = (op, v.code, axis)
+            entry = found.setdefault(key, {"grades": [], "notes": [], "message": "", "results": []})
+            entry["grades"].append(g)
+            if note and note not in entry["notes"]:
+                entry["notes"].append(note)
+            if g == worst(entry["grades"]) and (not entry["message"] or g != "pass"):
+                entry["message"] = entry["message"] if entry["results"] else str(v)
+            if index not in entry["results"] and len(entry["results"]) < _MAX_SHOWN:
+                entry["results"].append(index)
+    verdicts = [
+        Verdict(
+            op,
+            code,
+            axis,
+            worst(e["grades"]),
+            (code,),
+            tuple(e["notes"]),
+            e["message"],
+            tuple(e["results"]),
+        )
+        for (op, code, axis), e in found.items()
+    ]
+    for op, indexes in ran.items():
+        verdicts += _clean(op, indexes, verdicts, judged[op], cases)
+    for op, why in (skipped or {}).items():
+        for axis in ("schema", "semantics", "capability"):
+            verdicts.append(Verdict(op, axis, axis, "inconclusive", notes=(why,)))
+    rank = {
+        g: i
+        for i, g in enumerate(("fail", "inconclusive", "ignored", "warn", "unsupported", "pass"))
+    }
+    verdicts.sort(key=lambda v: (rank[v.grade], v.operation, v.axis, v.check))
+    return verdicts
+
+
+def _clean(
+    op: str, indexes: list[int], verdicts: list[Verdict], judged: set[str], cases: Sequence[Case]
+) -> list[Verdict]:
+    """The pass (or inconclusive) verdicts of an operation's axes that showed nothing wrong."""
+    mine = [v for v in verdicts if v.operation == op]
+    unsupported = any(v.grade == "unsupported" for v in mine)
+    out = []
+    for axis in ("schema", "semantics", "capability"):
+        if any(v.axis == axis and v.grade != "pass" for v in mine):
+            continue
+        if axis != "capability" and axis not in judged:
+            if unsupported:
+                continue
+            note = "no success answer to a valid request to judge (ids that do not exist? a flow covers them)"
+            out.append(
+                Verdict(
+                    op,
+                    axis,
+                    axis,
+                    "inconclusive",
+                    notes=(note,),
+                    results=tuple(indexes[:_MAX_SHOWN]),
+                )
+            )
+            continue
+        shown = [
+            i for i in indexes if axis == "capability" or cases[i].kind != "negative"
+        ] or indexes
+        out.append(Verdict(op, axis, axis, "pass", results=tuple(shown[:_MAX_SHOWN])))
+    return out
