@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 from ..errors import ConformanceError, InputError
 from . import report, specdiff
+from . import run as suite_run
 from .messages import Message, parse_message
 
 __all__ = ["main", "run"]
@@ -171,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     report.add_parser(commands)
+    suite_run.add_parser(commands)
 
     for sub in (check, examples, validate, mock):
         sub.add_argument(
@@ -584,6 +586,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _codes(args)
         if args.command == "report":
             return report.execute(args)
+        if args.command == "run":
+            return suite_run.execute(args)
         return _validate(args)
     except ConformanceError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)

@@ -52,15 +52,20 @@ class Case:
         return self.request.operation
 
 
-def _adjusted(request: RequestCase, target: Target, budget: Budget) -> RequestCase:
+def _adjusted(
+    request: RequestCase, target: Target, budget: Budget, broken: Violation | None = None
+) -> RequestCase:
+    """The target's model, and small token limits; for a negative case (``broken``) only the
+    model, unless the model is what it breaks (its broken value must reach the server)."""
     body = request.body
     if not isinstance(body, dict) or request.media_type is None:
         return request
     body = dict(body)
     model = target.model_for(request.operation)
-    if model is not None and "model" in body:
+    keep = broken is not None and broken.pointer.startswith("/model")
+    if model is not None and isinstance(body.get("model"), str) and not keep:
         body["model"] = model
-    if request.operation not in _GENERATING:
+    if broken is not None or request.operation not in _GENERATING:
         return replace(request, body=body)
     for name in _TOKEN_CAPS:
         value = body.get(name)
@@ -112,7 +117,7 @@ def cases_for(
             out.append(
                 Case(
                     "negative",
-                    _adjusted(bad.case, target, budget),
+                    _adjusted(bad.case, target, budget, bad.expected),
                     f"negative: {bad.constraint}",
                     op.path,
                     expects=bad.expected,

@@ -176,9 +176,11 @@ def grade(
     *,
     known: Noter | None = None,
     skipped: dict[str, str] | None = None,
+    unsupported: dict[str, str] | None = None,
 ) -> list[Verdict]:
     """The verdicts of a run: ``results[i]`` is the judged exchange of ``cases[i]``;
-    ``skipped`` maps operations that never ran to why (a budget spent, a capability profile).
+    ``skipped`` maps operations that never ran to why (a budget spent, Ctrl-C), ``unsupported``
+    those a capability profile says the server does not serve.
     Sorted worst first, then by operation and check."""
     noter: Noter = known or (lambda op, v: None)
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -216,6 +218,17 @@ def grade(
     ]
     for op, indexes in ran.items():
         verdicts += _clean(op, indexes, verdicts, judged[op], cases)
+    for op, why in (unsupported or {}).items():
+        verdicts.append(
+            Verdict(
+                op,
+                "capability.unsupported",
+                "capability",
+                "unsupported",
+                ("capability.unsupported",),
+                (why,),
+            )
+        )
     for op, why in (skipped or {}).items():
         for axis in ("schema", "semantics", "capability"):
             verdicts.append(Verdict(op, axis, axis, "inconclusive", notes=(why,)))

@@ -97,16 +97,20 @@ def run_suite(
     known: Noter | None = None,
     flows: Callable[[Sender, Validator], Iterable[tuple[Case, Result]]] | None = None,
     check_reachable: bool = True,
+    unsupported: Sequence[str] = (),
 ) -> Document:
     """Run the suite (see the module's docstring); the document's ``run`` says how.
 
     ``known`` notes deviations OpenAI's own API makes (default: learned from recorded
-    traffic for the OpenAI specs); ``flows`` adds stateful sequences (``conformance.suites.flows``).
+    traffic for the OpenAI specs); ``flows`` adds stateful sequences (``conformance.suites.flows``);
+    ``unsupported`` operations (from a capability profile) are not sent, and graded so.
     """
     budget = budget or Budget()
     if workers < 1:
         raise InputError(f"workers must be at least 1 (got {workers})")
     chosen = select(spec, target, operations)
+    absent = {op.operation_id for op in chosen} & set(unsupported)
+    chosen = [op for op in chosen if op.operation_id not in absent]
     if check_reachable:
         reachable(target, min(budget.timeout, 10.0))
     if known is None:
@@ -124,12 +128,14 @@ def run_suite(
     lock = threading.Lock()
     started = time.time()
 
-    def emit() -> None:
+    def emit(final: bool = False) -> None:
+        """Hand the results on in case order; ``final``: past the holes of unsent cases."""
         nonlocal emitted
         with lock:
-            while emitted < len(results) and results[emitted] is not None:
-                if on_result is not None:
-                    on_result(results[emitted])  # type: ignore[arg-type]
+            while emitted < len(results) and (final or results[emitted] is not None):
+                done = results[emitted]
+                if done is not None and on_result is not None:
+                    on_result(done)
                 emitted += 1
 
     with Sender(target, budget) as send:
@@ -150,6 +156,7 @@ def run_suite(
                     one(index)
             else:
                 _parallel(one, len(cases), workers, send)
+            emit(final=True)
             if flows is not None and not send.spent():
                 for case, result in flows(send, validator):
                     cases.append(case)
@@ -157,6 +164,7 @@ def run_suite(
                     emit()
         except KeyboardInterrupt:
             interrupted = True
+            emit(final=True)
         spent = send.spent()
         sent_count, tokens = send.sent, send.tokens
     kept = [(c, r) for c, r in zip(cases, results, strict=True) if r is not None]
@@ -166,7 +174,14 @@ def run_suite(
     skipped = {op: why for op in sorted(not_run - ran_ops)}
     skipped.update({op.operation_id: why for op in chosen if op.operation_id not in ran_ops})
     done_results = [r for _, r in kept]
-    verdicts = grade(spec, [c for c, _ in kept], done_results, known=known, skipped=skipped)
+    verdicts = grade(
+        spec,
+        [c for c, _ in kept],
+        done_results,
+        known=known,
+        skipped=skipped,
+        unsupported={op: "not served, per the capability profile" for op in sorted(absent)},
+    )
     run: dict[str, Any] = {
         "kind": "suite",
         "target": target.describe(),
@@ -176,6 +191,7 @@ def run_suite(
         "workers": workers,
         "budget": {k: getattr(budget, k) for k in budget.__dataclass_fields__},
         "operations": [op.operation_id for op in chosen],
+        "unsupported": sorted(absent),
         "requests": sent_count,
         "tokens": tokens,
         "seconds": round(time.time() - started, 3),
