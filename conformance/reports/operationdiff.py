@@ -279,7 +279,10 @@ class _Walk:
         for change in self.differs[direction].compare(old, new):
             root = change.pointer == ""
             id = check_id(direction, subject, change.kind, root=root, stream=stream)
-            self.add(id, direction, where, change.detail, pointer=change.pointer, name=change.name)
+            text = change.detail
+            if id.startswith("response-stream-event-type-"):
+                text = f"event {change.name} {id.rsplit('-', 1)[1]}"
+            self.add(id, direction, where, text, pointer=change.pointer, name=change.name)
 
 
 def diff_specs(old: Spec, new: Spec) -> SpecDiff:

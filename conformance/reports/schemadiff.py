@@ -85,6 +85,7 @@ class SchemaDiffer:
     def _compare(self, old: Sub, new: Sub, depth: int) -> list[SchemaChange]:
         if depth > MAX_DEPTH:
             return []
+        old, new = self.old.follow(old), self.new.follow(new)
         old_ref, new_ref = pure_ref(old[0]), pure_ref(new[0])
         if old_ref is None or new_ref is None:
             return self._shapes(self.old.shape(old), self.new.shape(new), depth)
@@ -180,6 +181,8 @@ class SchemaDiffer:
         tag = self._tag(old, new)
         pairs, left_old, left_new = self._match(old, new, tag)
         out: list[SchemaChange] = []
+        # an open enum (anyOf: [string, {string, enum}]): its values document, they do not bind
+        extensible = _open(old) and _open(new)
         for i, j, name in pairs:
             (sub_a, sa), (sub_b, sb) = old[i], new[j]
             deeper = (
@@ -187,6 +190,8 @@ class SchemaDiffer:
                 if sub_a is not None and sub_b is not None
                 else self._shapes(sa, sb, depth + 1)
             )
+            if extensible:
+                deeper = [_extensible(c) for c in deeper]
             out += (
                 _under(f"{b.keyword or a.keyword}[{name}]", deeper)
                 if a.union and b.union
@@ -237,6 +242,11 @@ class SchemaDiffer:
         rank = {name: i for i, name in enumerate(_TAGS)}
         return max(counts, key=lambda n: (counts[n], -rank.get(n, len(_TAGS)), n))
 
+    @staticmethod
+    def _named(side: ShapeReader, shape: Shape, tag: str | None) -> bool:
+        """Whether a branch has an identity of its own (a tag value, a name, a title)."""
+        return bool(shape.name or shape.title or _keys(side, shape, "tag", tag))
+
     def _match(
         self,
         old: list[tuple[Sub | None, Shape]],
@@ -245,28 +255,39 @@ class SchemaDiffer:
     ) -> tuple[list[tuple[int, int, str]], list[int], list[int]]:
         free_old, free_new = list(range(len(old))), list(range(len(new)))
         pairs: list[tuple[int, int, str]] = []
+        tags_old = {i: _keys(self.old, old[i][1], "tag", tag) for i in free_old}
+        tags_new = {j: _keys(self.new, new[j][1], "tag", tag) for j in free_new}
+
+        def apart(i: int, j: int) -> bool:  # tagged with different values: different branches
+            return bool(tags_old[i] and tags_new[j] and not tags_old[i] & tags_new[j])
+
         for scheme in _SCHEMES:
             keys_old = {i: _keys(self.old, old[i][1], scheme, tag) for i in free_old}
             keys_new = {j: _keys(self.new, new[j][1], scheme, tag) for j in free_new}
             for i in list(free_old):
                 if not keys_old[i]:
                     continue
-                hits = [j for j in free_new if keys_old[i] & keys_new[j]]
+                hits = [j for j in free_new if keys_old[i] & keys_new[j] and not apart(i, j)]
                 if len(hits) != 1:
                     continue
                 j = hits[0]
-                if [k for k in free_old if keys_old[k] & keys_new[j]] != [i]:
+                rivals = [k for k in free_old if keys_old[k] & keys_new[j] and not apart(k, j)]
+                if rivals != [i]:
                     continue
                 pairs.append((i, j, branch_label(self.new, new[j][1], tag, j)))
                 free_old.remove(i)
                 free_new.remove(j)
-        if len(old) > 1 and len(new) > 1:  # what is left, in order, where the JSON types agree
-            for i in list(free_old):
-                same = [j for j in free_new if new[j][1].signature() == old[i][1].signature()]
+        if len(old) > 1 and len(new) > 1:  # anonymous leftovers, in order, of the same types
+            for i in [i for i in free_old if not self._named(self.old, old[i][1], tag)]:
+                same = [
+                    j
+                    for j in free_new
+                    if new[j][1].signature() == old[i][1].signature()
+                    and not self._named(self.new, new[j][1], tag)
+                ]
                 if same:
-                    pairs.append(
-                        (i, same[0], branch_label(self.new, new[same[0]][1], tag, same[0]))
-                    )
+                    label = branch_label(self.new, new[same[0]][1], tag, same[0])
+                    pairs.append((i, same[0], label))
                     free_old.remove(i)
                     free_new.remove(same[0])
         return pairs, free_old, free_new
@@ -285,6 +306,21 @@ def _keys(side: ShapeReader, shape: Shape, scheme: str, tag: str | None) -> set[
     if scheme == "kind":
         return {shape.signature() + (" enum" if shape.enum else "")}
     return {shape.signature()}
+
+
+def _open(found: list[tuple[Sub | None, Shape]]) -> bool:
+    """Whether a union has a branch that is any string (no enum, pattern or bounds)."""
+    return any(
+        s.kinds() == frozenset({"string"}) and not (s.enum or s.pattern or s.bounds or s.union)
+        for _, s in found
+    )
+
+
+def _extensible(change: SchemaChange) -> SchemaChange:
+    """An enum value change of an open enum's branch is an ``x-extensible-enum`` one."""
+    if change.pointer == "" and change.kind in ("enum-value-added", "enum-value-removed"):
+        return replace(change, kind="x-extensible-" + change.kind)
+    return change
 
 
 def _type_change(a: Shape, b: Shape) -> str | None:

@@ -191,6 +191,17 @@ class ShapeReader:
             self._shapes[ref] = cached
         return cached
 
+    def follow(self, sub: Sub) -> Sub:
+        """The last ``$ref`` of a chain of refs (a body schema that is a ref to a component):
+        pairs of refs are remembered and guarded against recursion by their final names."""
+        for _ in range(_FLATTEN_DEPTH):
+            ref = pure_ref(sub[0])
+            target = self._target(ref)[0] if ref is not None else None
+            if pure_ref(target) is None:
+                break
+            sub = (target, None)
+        return sub
+
     def _target(self, ref: str) -> tuple[Any, Any, str | None]:
         pointer = split_location(ref)[1]
         key = unescape(pointer[len("/$defs/") :]) if pointer.startswith("/$defs/") else ""

@@ -15,7 +15,13 @@ Whom a change breaks follows from what was valid before and what is valid now:
   refused now (narrowed: a new required field) breaks **servers**, which must now produce it.
 
 Levels: ``breaking`` (someone's code that followed the old spec is wrong under the new one),
-``warning`` (possibly: bounds, patterns, removals a lenient party ignores) and ``info``.
+``warning`` (possibly: bounds, patterns, removals a lenient party ignores) and ``info`` (never
+fails a gate, whatever side it leans to).
+
+An open enum — a union with a branch that is any string beside one that lists values
+(``anyOf: [{type: string}, {type: string, enum: [...]}]``, as OpenAI's model and voice ids) —
+lists values without binding them: its value changes are ``x-extensible-enum-value-added``
+(info) and ``x-extensible-enum-value-removed`` (warning), after oasdiff's ``x-extensible-enum``.
 
 >>> SPEC_CHECKS["response-property-enum-value-added"].breaks
 ('clients',)
@@ -161,6 +167,8 @@ _CHANGES = {  # change -> (effect on the set of valid values, level, summary)
     "became-not-nullable": (_NARROW, BREAKING, "no longer nullable"),
     "enum-value-added": (_WIDEN, BREAKING, "enum value added"),
     "enum-value-removed": (_NARROW, BREAKING, "enum value removed"),
+    "x-extensible-enum-value-added": (_WIDEN, INFO, "value listed in an open enum"),
+    "x-extensible-enum-value-removed": (_NARROW, WARNING, "value unlisted from an open enum"),
     "became-enum": (_NARROW, BREAKING, "restricted to an enum"),
     "became-not-enum": (_WIDEN, BREAKING, "enum restriction lifted"),
     "one-of-added": (_WIDEN, BREAKING, "oneOf branch added"),
