@@ -1,7 +1,8 @@
 """The suite's checks over one exchange: what a live server's answer to a case shows.
 
 - every answer: a 5xx is ``server.error``; an error answer must be OpenAI's envelope
-  (``error.envelope``) and leak no stack trace or server path (``error.disclosure``);
+  (``error.envelope``) and leak no stack trace or server path (``error.disclosure``) — a route
+  the server does not serve (404, 405, 501: ``unserved``) is only ``capability.unsupported``;
 - a valid request (``positive``, ``probe``) answered 2xx: the answer against the spec — JSON or
   the stream event by event, ``[DONE]``, undeclared fields as warnings, with the errata — then
   every OpenAI semantic rule of the exchange (``conformance.validate.semantics``);
@@ -28,7 +29,7 @@ from ..validate.limits import DecodeError, loads
 from ..validate.semantics import check as rules_check
 from .cases import Case
 
-__all__ = ["CHECKS", "Context", "disclosure", "envelope_problems", "judge"]
+__all__ = ["CHECKS", "Context", "disclosure", "envelope_problems", "judge", "unserved"]
 
 _UNSUPPORTED_CODES = {"unsupported_parameter", "unsupported_value", "unknown_parameter"}
 _UNSUPPORTED_TEXT = re.compile(
@@ -75,10 +76,29 @@ def _text(result: Result) -> str:
     return body.decode("utf-8", "replace") if body else ""
 
 
+def _error(body: Any) -> dict[str, Any]:
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def unserved(ctx: Context, status: int | None, body: Any) -> bool:
+    """Does the answer say the server does not serve the operation's route at all: a 405 or a
+    501, or a 404 — on a route with ids, a 404 without an OpenAI error (an enveloped one there
+    is an id that does not exist)? That is ``capability.unsupported``, judged on nothing else
+    (a web framework's bare 404 is no error envelope to check).
+
+    >>> unserved(ctx, 404, {"detail": "Not Found"})  # doctest: +SKIP
+    True
+    """
+    if status in (405, 501):
+        return True
+    return status == 404 and ("{" not in ctx.case.operation_path or not _error(body))
+
+
 def server_error(ctx: Context, result: Result) -> list[Violation]:
-    """A 5xx, to any request."""
+    """A 5xx, to any request (a 501 aside: not implemented is ``capability.unsupported``)."""
     status = result.status
-    if status is None or status < 500:
+    if status is None or status < 500 or status == 501:
         return []
     text = " ".join(_text(result).split())[:200]
     return [
@@ -127,6 +147,8 @@ def envelope(ctx: Context, result: Result) -> list[Violation]:
     if status is None or status < 400 or not result.response or not result.response.body:
         return []
     body = _body(result)
+    if unserved(ctx, status, body):
+        return []
     problems = envelope_problems(body)
     if not problems:
         return []
@@ -196,15 +218,16 @@ def capability(ctx: Context, result: Result) -> list[Violation]:
     """A valid request refused: unsupported (route absent, parameter refused as unsupported)
     or refused (another 4xx)."""
     status = result.status
-    if ctx.case.kind == "negative" or status is None or not 400 <= status < 500 or status == 429:
+    if ctx.case.kind == "negative" or status is None or status == 429:
+        return []
+    if not (400 <= status < 500 or status == 501):
         return []
     body = _body(result)
-    error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
+    error = _error(body)
     message = str(error.get("message") or body.get("detail") if isinstance(body, dict) else "")
     message = message or " ".join(_text(result).split())[:200]
     has_path_ids = "{" in ctx.case.operation_path
-    unsupported = status in (405, 501) or (status == 404 and (not has_path_ids or not error))
+    unsupported = unserved(ctx, status, body)
     if status == 400 or status == 422:
         unsupported = error.get("code") in _UNSUPPORTED_CODES or bool(
             _UNSUPPORTED_TEXT.search(message)
