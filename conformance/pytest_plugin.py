@@ -50,6 +50,7 @@ __all__ = [
     "conformance_mock",
     "conformance_spec",
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_call",
 ]
@@ -110,6 +111,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SEED",
         help="seed the mock generates answers with (default 0)",
     )
+    suite = parser.getgroup("conformance-suite", "OpenAPI conformance suite against a live server")
+    suite.addoption(
+        "--conformance-base-url",
+        dest="conformance_base_url",
+        metavar="URL",
+        help="run the conformance suite against this server: one test per operation and axis",
+    )
+    suite.addoption(
+        "--conformance-model",
+        dest="conformance_model",
+        action="append",
+        metavar="[FAMILY=]NAME",
+        help="model name to send (chat=NAME, embeddings=NAME…; repeatable)",
+    )
+    suite.addoption(
+        "--conformance-api-key-env",
+        dest="conformance_api_key_env",
+        metavar="VAR",
+        help="environment variable holding the server's API key (default OPENAI_API_KEY)",
+    )
+    suite.addoption(
+        "--conformance-operations",
+        dest="conformance_operations",
+        metavar="IDS",
+        help="comma-separated operationIds to run (default: all)",
+    )
+    try:
+        suite.addoption(
+            "--shard",
+            "--conformance-shard",
+            dest="conformance_shard",
+            metavar="i/N",
+            help="run only the operations whose place in the spec is i modulo N",
+        )
+    except ValueError:  # another plugin owns --shard
+        suite.addoption("--conformance-shard", dest="conformance_shard", metavar="i/N")
     parser.addini("conformance_spec", _SPEC_HELP + "; a relative path is relative to the ini file")
     parser.addini(
         "conformance_profile", "profile for the conformance_mock fixture", default="typical"
@@ -129,6 +166,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}{options}: configure the {FIXTURE} fixture of openai-conformance for this test",
     )
+    config.addinivalue_line(
+        "markers", "xdist_group(name): pytest-xdist's --dist loadgroup keeps a group on one worker"
+    )
     aliased = not _defined_elsewhere(config, ALIAS)
     config.stash[_ALIASED_KEY] = aliased
     if aliased:
@@ -136,6 +176,22 @@ def pytest_configure(config: pytest.Config) -> None:
             "markers", f"{ALIAS}{options}: alias of @pytest.mark.{MARKER} (openai-conformance)"
         )
         config.pluginmanager.register(_Alias(), "conformance-openai-mock-alias")
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """With ``--conformance-base-url``, add the suite's tests (``conformance.suites.plugin``).
+
+    Usage: ``pytest --conformance-spec openai.yaml --conformance-base-url http://127.0.0.1:8080/v1``
+    """
+    if not config.getoption("conformance_base_url", default=None):
+        return
+    from .suites.plugin import suite_items
+
+    added = suite_items(session, config, _spec_source(config))
+    items.extend(added)
+    session.testscollected += len(added)  # what the summary and --collect-only count
 
 
 def _defined_elsewhere(config: pytest.Config, name: str) -> bool:
