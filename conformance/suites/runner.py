@@ -222,8 +222,6 @@ def _parallel(one: Callable[[int], None], count: int, workers: int, send: Sender
 
 
 def _known(spec: Spec) -> Noter:
-    try:
-        from .deviations import known
-    except ImportError:  # pragma: no cover - until the learned deviations ship
-        return lambda op, v: None
+    from .deviations import known
+
     return known(spec).note
