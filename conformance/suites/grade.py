@@ -9,7 +9,10 @@ A grade follows the verdict's code, except that
   a plain answer) is ``ignored``, on the capability axis;
 - a deviation OpenAI's own API makes too (learned from recorded traffic:
   ``conformance.suites.deviations``) is ``warn``, with a note saying so;
-- an operation with no success answer to judge is ``inconclusive`` on schema and semantics.
+- an operation with no success answer to judge is ``inconclusive`` on schema and semantics;
+- an answer valid only by an erratum of the spec (``encoding_format: base64`` answered with
+  base64 strings, which the spec's ``Embedding`` wrongly forbids) passes, and the operation's
+  schema verdict notes the erratum.
 
 >>> verdicts = grade(spec, cases, results)  # doctest: +SKIP
 """
@@ -26,7 +29,7 @@ from ..validate import Violation
 from ..validate.limits import DecodeError, loads
 from .cases import Case
 
-__all__ = ["axis_of", "grade", "ignored"]
+__all__ = ["axis_of", "errata_involved", "grade", "ignored"]
 
 _MAX_SHOWN = 20
 
@@ -134,6 +137,39 @@ _IGNORED: dict[str, Callable[[dict[str, Any], Result], str | None]] = {
 }
 
 
+def _erratum_base64(asked: dict[str, Any], result: Result) -> str | None:
+    if asked.get("encoding_format") != "base64":
+        return None
+    answer = _answer(result)
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if not any(isinstance(d, dict) and isinstance(d.get("embedding"), str) for d in data or ()):
+        return None
+    return (
+        "erratum openai-base64-embeddings: encoding_format: base64 answered with base64 strings,"
+        " as OpenAI's API does; the spec declares an embedding as an array of numbers only"
+    )
+
+
+# errata whose patch an answer can need to pass, by erratum id: the note the answer earns
+_ERRATA: dict[str, Callable[[dict[str, Any], Result], str | None]] = {
+    "openai-base64-embeddings": _erratum_base64,
+}
+
+
+def errata_involved(spec: Spec, result: Result) -> list[str]:
+    """Notes on the errata of ``spec`` the answer of ``result`` is valid by.
+
+    >>> errata_involved(spec, base64_result)  # doctest: +SKIP
+    ['erratum openai-base64-embeddings: encoding_format: base64 answered with base64 strings, …']
+    """
+    asked = _asked(result)
+    if not isinstance(asked, dict):
+        return []
+    applied = {e.id for e in spec.errata}
+    notes = (test(asked, result) for e, test in _ERRATA.items() if e in applied)
+    return [note for note in notes if note]
+
+
 def ignored(violation: Violation, result: Result) -> str | None:
     """Why a rule's violation means a parameter was ignored (``None``: it does not).
 
@@ -185,6 +221,7 @@ def grade(
     noter: Noter = known or (lambda op, v: None)
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
     judged: dict[str, set[str]] = defaultdict(set)  # operation → axes that saw a success
+    errata: dict[str, list[str]] = defaultdict(list)  # operation → errata its answers needed
     ran: dict[str, list[int]] = defaultdict(list)
     for index, (case, result) in enumerate(zip(cases, results, strict=True)):
         op = case.operation
@@ -192,6 +229,9 @@ def grade(
         ok = result.status is not None and 200 <= result.status < 300
         if ok and case.kind != "negative":
             judged[op].update(("schema", "semantics"))
+            for note in errata_involved(spec, result):
+                if note not in errata[op]:
+                    errata[op].append(note)
         for v in result.violations:
             axis, g, note = _graded(v, result, op, noter)
             key = (op, v.code, axis)
@@ -217,7 +257,7 @@ def grade(
         for (op, code, axis), e in found.items()
     ]
     for op, indexes in ran.items():
-        verdicts += _clean(op, indexes, verdicts, judged[op], cases)
+        verdicts += _clean(op, indexes, verdicts, judged[op], cases, errata[op])
     for op, why in (unsupported or {}).items():
         verdicts.append(
             Verdict(
@@ -241,9 +281,15 @@ def grade(
 
 
 def _clean(
-    op: str, indexes: list[int], verdicts: list[Verdict], judged: set[str], cases: Sequence[Case]
+    op: str,
+    indexes: list[int],
+    verdicts: list[Verdict],
+    judged: set[str],
+    cases: Sequence[Case],
+    errata: Sequence[str] = (),
 ) -> list[Verdict]:
-    """The pass (or inconclusive) verdicts of an operation's axes that showed nothing wrong."""
+    """The pass (or inconclusive) verdicts of an operation's axes that showed nothing wrong
+    (the schema's notes the errata its answers were valid by)."""
     mine = [v for v in verdicts if v.operation == op]
     unsupported = any(v.grade == "unsupported" for v in mine)
     out = []
@@ -268,5 +314,6 @@ def _clean(
         shown = [
             i for i in indexes if axis == "capability" or cases[i].kind != "negative"
         ] or indexes
-        out.append(Verdict(op, axis, axis, "pass", results=tuple(shown[:_MAX_SHOWN])))
+        notes = tuple(errata) if axis == "schema" else ()
+        out.append(Verdict(op, axis, axis, "pass", notes=notes, results=tuple(shown[:_MAX_SHOWN])))
     return out
