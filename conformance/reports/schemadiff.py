@@ -381,5 +381,6 @@ def _bounds(a: Shape, b: Shape) -> list[SchemaChange]:
             if new > old
             else "decreased"
         )
-        out.append(SchemaChange(f"{slug}-{change}", "", f"{key} {old} → {new}", key))
+        shown = " → ".join("unset" if v is None else str(v) for v in (old, new))
+        out.append(SchemaChange(f"{slug}-{change}", "", f"{key} {shown}", key))
     return out

@@ -15,8 +15,8 @@ Whom a change breaks follows from what was valid before and what is valid now:
   refused now (narrowed: a new required field) breaks **servers**, which must now produce it.
 
 Levels: ``breaking`` (someone's code that followed the old spec is wrong under the new one),
-``warning`` (possibly: bounds, patterns, removals a lenient party ignores) and ``info`` (never
-fails a gate, whatever side it leans to).
+``warning`` (possibly: bounds, patterns, removals a lenient party ignores) and ``info`` (breaks
+no one, never fails a gate).
 
 An open enum — a union with a branch that is any string beside one that lists values
 (``anyOf: [{type: string}, {type: string, enum: [...]}]``, as OpenAI's model and voice ids) —
@@ -220,7 +220,7 @@ for _direction, _subjects in SUBJECTS.items():
                 f"{_direction}-{_subject}-{_change}",
                 _direction,
                 _level,
-                _breaks(_direction, _effect),
+                _breaks(_direction, _effect) if _level != INFO else _NONE,
                 f"{_subject} {_summary}",
             )
 
