@@ -88,6 +88,11 @@ class Shape:
 
 
 def json_type(value: Any) -> str:
+    """The JSON type of a value.
+
+    >>> json_type(1), json_type(1.5), json_type(None)
+    ('integer', 'number', 'null')
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -102,10 +107,20 @@ def json_type(value: Any) -> str:
 
 
 def canonical(value: Any) -> str:
+    """A value as canonical JSON (keys sorted): how enum values are compared and named.
+
+    >>> canonical({"b": 1, "a": "é"})
+    '{"a": "é", "b": 1}'
+    """
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def is_null(node: Any) -> bool:
+    """Whether a converted schema accepts only ``null`` (a union's null branch).
+
+    >>> is_null({"type": "null"}), is_null({"type": ["string", "null"]})
+    (True, False)
+    """
     if not isinstance(node, dict):
         return False
     kind = node.get("type")
@@ -113,12 +128,22 @@ def is_null(node: Any) -> bool:
 
 
 def pure_ref(node: Any) -> str | None:
+    """The ``$ref`` of a node that is nothing but a ``$ref``, else None.
+
+    >>> pure_ref({"$ref": "#/a"}), pure_ref({"$ref": "#/a", "type": "object"})
+    ('#/a', None)
+    """
     if isinstance(node, dict) and len(node) == 1 and isinstance(node.get("$ref"), str):
         return str(node["$ref"])
     return None
 
 
 def covered(kind: str, kinds: frozenset[str]) -> bool:
+    """Whether values of a JSON type are allowed by a set of types (integers are numbers).
+
+    >>> covered("integer", frozenset({"number"})), covered("number", frozenset({"integer"}))
+    (True, False)
+    """
     return kind in kinds or (kind == "integer" and "number" in kinds)
 
 
@@ -175,9 +200,11 @@ class ShapeReader:
         self._shapes: dict[str, Shape] = {}
 
     def root(self, location: str) -> Sub:
+        """The schema at a spec location, as a node of the converted set (a ``$ref``)."""
         return {"$ref": self.schemas.ref(location)}, None
 
     def shape(self, sub: Sub, depth: int = 0) -> Shape:
+        """The shape of a node (a pure ``$ref``\'s built once and kept)."""
         conv, raw = sub
         ref = pure_ref(conv)
         if ref is None:
@@ -302,6 +329,11 @@ class ShapeReader:
 
 
 def show(values: list[Any], limit: int = 5) -> str:
+    """A few values as canonical JSON, for texts.
+
+    >>> show(["a", "b", "c"], 2)
+    '"a", "b", … (3 in all)'
+    """
     shown = ", ".join(canonical(v) for v in values[:limit])
     return shown + (f", … ({len(values)} in all)" if len(values) > limit else "")
 

@@ -59,12 +59,14 @@ class Finding:
     name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON (``breaks`` a list)."""
         out = asdict(self)
         out["breaks"] = list(self.breaks)
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """A finding from :meth:`to_dict`'s JSON."""
         return cls(**{**data, "breaks": tuple(data.get("breaks") or ())})
 
 
@@ -96,6 +98,7 @@ class SpecDiff:
     # -- counts and the gate -------------------------------------------------------------------
 
     def counts(self) -> dict[str, Any]:
+        """Findings by level, by side broken (breaking and warning ones) and by check id."""
         levels = Counter(f.level for f in self.findings)
         sides = Counter(s for f in self.findings if f.level != INFO for s in f.breaks)
         checks = Counter(f.id for f in self.findings)
@@ -129,6 +132,7 @@ class SpecDiff:
     # -- JSON -----------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        """The versioned JSON document (see the module docstring)."""
         from .. import __version__
 
         return {
@@ -142,6 +146,7 @@ class SpecDiff:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     @classmethod
@@ -159,6 +164,7 @@ class SpecDiff:
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "spec diff") -> SpecDiff:
+        """Read :meth:`to_json`'s text; what is not such a document is an InputError."""
         try:
             data = json.loads(text)
         except ValueError as exc:

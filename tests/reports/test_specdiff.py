@@ -900,3 +900,13 @@ def test_openai_counts_are_consistent(openai: SpecDiff) -> None:
     assert counts["checks"]["endpoint-added"] == 288 - 126
     assert "api-removed-without-deprecation" not in counts["checks"]
     assert all(id in SPEC_CHECKS for id in counts["checks"])
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from conformance.reports import schemashape, specchecks, specdiff
+
+    for module in (schemashape, specchecks, specdiff):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
