@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from runs import CANARY, NAMED
 from support import SPECS
 
 from conformance.mock import Mock
@@ -16,9 +17,6 @@ from conformance.mock.server import MockServer
 from conformance.spec import Spec, load_spec
 
 V230 = SPECS / "openai-2.3.0.yaml"
-CANARY = "sk-canary-0123456789abcdefCANARY"
-NAMED = "my-own-Secret-value-42"  # no token shape: redacted only because the user names it
-NEEDLES = (CANARY, "CANARY", NAMED)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,10 @@ from collections import defaultdict
 from conformance.results import Document, Replay, Request, Response, Result, Verdict
 from conformance.validate import Violation
 
-__all__ = ["synthetic_run"]
+__all__ = ["CANARY", "NAMED", "synthetic_run"]
+
+CANARY = "sk-canary-0123456789abcdefCANARY"  # an API key's shape: found anywhere
+NAMED = "my-own-Secret-value-42"  # no token shape: redacted only where the user names it
 
 _NAMES = (
     "createChatCompletion",
