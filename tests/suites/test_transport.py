@@ -146,11 +146,12 @@ def test_the_request_budget_stops_sending(hostile: Hostile) -> None:
 
 
 def test_an_html_answer_is_judged_not_raised(hostile: Hostile) -> None:
+    from support import SPECS
+
     from conformance import load_spec
     from conformance.suites import judge
     from conformance.suites.cases import Case
     from conformance.validate import Validator
-    from support import SPECS
 
     spec = load_spec(SPECS / "openai-2.3.0.yaml")
     with Sender(Target(hostile.url), Budget()) as send:
