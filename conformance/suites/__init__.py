@@ -8,6 +8,7 @@ answers, per operation and check, on three axes (schema, semantics, capability).
 
 from .cases import Case, cases_for, probes_for
 from .checks import CHECKS, judge
+from .engine import conformance_checks
 from .grade import axis_of, grade
 from .runner import reachable, run_suite, select
 from .target import FAMILIES, Budget, Target, load_target
@@ -22,6 +23,7 @@ __all__ = [
     "Target",
     "axis_of",
     "cases_for",
+    "conformance_checks",
     "grade",
     "judge",
     "load_target",
