@@ -4,6 +4,9 @@ No framework in between: the body is read under ``mock.max_body``, ``mock.handle
 in the event loop (it is CPU-bound and takes about a millisecond), and the ``MockResponse`` is
 written as it says — the delay before the head, one body message per chunk with the interval
 between them, and a dropped connection (the response is left unfinished) when ``drop`` is set.
+A body refused as too large (``413``) and one the client stops sending (it closes the
+connection mid-body) are recorded in the mock's request log all the same
+(``conformance.mock.refusal``).
 
 >>> app = MockApp(Mock("../shared/specs/openai-2.3.0.yaml"))  # doctest: +SKIP
 >>> uvicorn.run(app, port=8000)  # doctest: +SKIP
@@ -14,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from .apierror import error_response
 from .core import Mock
 from .message import MockRequest, MockResponse
+from .refusal import REFUSED, header_dict, note, record
 
 __all__ = ["HEALTH_PATH", "MockApp"]
 
@@ -58,11 +63,8 @@ class MockApp:
             await send({"type": "websocket.close", "code": 1000})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        started = time.time()
+        headers = header_dict(scope["headers"])
         raw_path = scope.get("raw_path")
         # raw_path keeps %2F inside ids; the spec's router unquotes each parameter itself
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
@@ -72,10 +74,15 @@ class MockApp:
         if method in ("GET", "HEAD") and self._extra(path):
             await _send_plain(send, 200, _JSON, _HEALTH)
             return
+        query = scope.get("query_string", b"").decode("latin-1")
+        request = {"method": method, "path": path, "query": query, "headers": headers}
         limit = self.mock.max_body
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await _render(send, _too_large(int(declared), limit))
+            response = _too_large(int(declared), limit)
+            why = note("body too large", f"content-length {declared}, limit {limit}")
+            record(self.mock, why, **request, response=response, started=started)
+            await _render(send, response)
             return
         # chunks joined once at the end: linear (concatenating as they come was quadratic)
         chunks: list[bytes] = []
@@ -84,17 +91,25 @@ class MockApp:
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
+                if not scope.get(REFUSED):  # else the server refused it, and recorded it
+                    why = (
+                        f"the client closed the connection mid-body ({size} bytes of the body "
+                        "received): no answer sent"
+                    )
+                    record(self.mock, why, **request, size=size, started=started)
                 return
             chunk = message.get("body", b"")
             if chunk:
                 size += len(chunk)
                 if size > limit:  # refused at once, nothing more read or kept
-                    await _render(send, _too_large(size, limit))
+                    response = _too_large(size, limit)
+                    why = note("body too large", f"{size} bytes received, limit {limit}")
+                    record(self.mock, why, **request, size=size, response=response, started=started)
+                    await _render(send, response)
                     return
                 chunks.append(chunk)
             more = message.get("more_body", False)
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        query = scope.get("query_string", b"").decode("latin-1")
         try:
             response = self.mock.handle(MockRequest(method, path, query, headers, body))
         except Exception as exc:

@@ -94,6 +94,7 @@ def _config(
             header_timeout=limits.header_timeout,
             body_timeout=limits.body_timeout,
             max_connections=limits.max_connections,
+            mock=mock,
         ),
         timeout_keep_alive=limits.keep_alive,  # type: ignore[arg-type]
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
