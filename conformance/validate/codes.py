@@ -121,6 +121,7 @@ CODES.update(
         "rule.request.top-logprobs": "top_logprobs is only allowed with logprobs: true",
         "rule.request.json-mode-word": "response_format json_object needs the word 'json' in the messages",
         "rule.request.dimensions": "embeddings dimensions within what the models have (at most 3072)",
+        "rule.request.completion-choices": "a legacy completion asks for at most 2048 choices, prompts x n (the mock's cap: the API documents none for a list of prompts)",
         # chat completions and legacy completions (semantics/chat.py)
         "rule.chat.n-choices": "n choices (n x the prompts of a legacy completion), indexed 0..n-1 — in a JSON answer or across a stream's chunks",
         "rule.chat.finish-tool-calls": "finish_reason tool_calls (function_call) exactly when the message calls tools (a function); stop for a call forced by name",

@@ -291,3 +291,18 @@ def test_a_key_in_the_query_is_never_logged(
     record = logged(mock, log_path, response.headers["x-request-id"])
     assert record.request is not None and secret not in record.request.query
     assert secret not in log_path.read_text()
+
+
+def test_a_small_completion_body_cannot_ask_for_a_huge_answer(client: httpx.Client) -> None:
+    """prompt: 1,000 strings x n: 128 is 128,000 choices asked in a 5 kB body (a 64 MiB one
+    could ask for billions): OpenAI's 400 naming n, streamed or not; at the cap it is served."""
+    asked = {"model": "gpt-3.5-turbo-instruct", "prompt": ["a"] * 1000, "n": 128}
+    for stream in (False, True):
+        response = client.post("/completions", json={**asked, "stream": stream})
+        assert response.status_code == 400, response.text[:300]
+        error = openai_error(response, 400)
+        assert (error["param"], error["code"]) == ("n", "invalid_value")
+        assert "128000 choices" in error["message"] and "2048" in error["message"]
+    response = client.post("/completions", json={**asked, "prompt": ["a"] * 16})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["choices"]) == 16 * 128

@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .choices import expected_choices
+from .common import is_int
 from .exchange import Exchange
 from .registry import REQUEST, Finding, rule
 
@@ -308,3 +310,51 @@ def dimensions(x: Exchange) -> Iterator[Finding]:
 @dimensions.fixer
 def _fix_dimensions(x: Exchange) -> None:
     _body(x)["dimensions"] = MAX_DIMENSIONS
+
+
+# The API documents no limit on a legacy completion's list of prompts (only n <= 128 for each);
+# a small body could ask for millions of choices (["a", "a", ...] x 128). The mock takes the
+# 2,048 the API allows an embeddings request's list of inputs as the most choices one answer
+# holds.
+MAX_COMPLETION_CHOICES = 2048
+
+
+def _choices_asked(x: Exchange) -> tuple[int, int, int]:
+    """(prompts, n, choices) a legacy completion asks for: n for each prompt of a list."""
+    n = x.asked("n", 1)
+    n = n if is_int(n) and n >= 1 else 1
+    choices = expected_choices(x) or n
+    return choices // n, n, choices
+
+
+@rule(
+    "rule.request.completion-choices",
+    operations=("createCompletion",),
+    side=REQUEST,
+    api_code="invalid_value",
+)
+def completion_choices(x: Exchange) -> Iterator[Finding]:
+    """A legacy completion's prompts x ``n`` at most 2,048 choices."""
+    prompts, n, choices = _choices_asked(x)
+    if choices > MAX_COMPLETION_CHOICES:
+        param = "n" if n > 1 else "prompt"  # the wording is the mock's: no real answer seen
+        asked = f"{n} completions for each of {prompts} prompts" if n > 1 else f"{prompts} prompts"
+        yield Finding(
+            f"Invalid value for '{param}': {asked} is {choices} choices, more than the "
+            f"{MAX_COMPLETION_CHOICES} one request may ask for.",
+            f"/{param}",
+            expected=MAX_COMPLETION_CHOICES,
+            actual=choices,
+            param=param,
+        )
+
+
+@completion_choices.fixer
+def _fix_completion_choices(x: Exchange) -> None:
+    body = _body(x)
+    prompts, n, _ = _choices_asked(x)
+    if prompts > MAX_COMPLETION_CHOICES:  # fewer prompts, one completion each
+        body["prompt"] = body["prompt"][:MAX_COMPLETION_CHOICES]
+        body["n"] = 1
+    elif prompts * n > MAX_COMPLETION_CHOICES:  # as many completions as fit for each prompt
+        body["n"] = MAX_COMPLETION_CHOICES // prompts

@@ -219,3 +219,21 @@ def test_embeddings_dimensions_past_the_largest_model_are_refused_and_fixed() ->
     assert found({**asked, "dimensions": 3072}, "createEmbedding") == []
     x = Exchange("createEmbedding", dict(asked))
     assert comply(x, side=REQUEST) == [] and (x.request or {})["dimensions"] == 3072
+
+
+def test_a_completion_asking_for_more_than_2048_choices_is_refused_and_fixed() -> None:
+    asked: dict[str, Any] = {"model": "gpt-3.5-turbo-instruct", "prompt": ["a"] * 17, "n": 128}
+    assert found(asked, "createCompletion") == [("rule.request.completion-choices", "n")]
+    assert found({**asked, "prompt": ["a"] * 16}, "createCompletion") == []
+    assert found({**asked, "prompt": [[1, 2]] * 17}, "createCompletion") != []  # token arrays
+    assert found({**asked, "prompt": list(range(5000))}, "createCompletion") == []  # one prompt
+    many = {"model": "gpt-3.5-turbo-instruct", "prompt": ["a"] * 3000}
+    assert found(many, "createCompletion") == [("rule.request.completion-choices", "prompt")]
+    for request in (asked, many, {**many, "n": 2}):
+        x = Exchange("createCompletion", copy.deepcopy(request))
+        assert comply(x, side=REQUEST) == []
+        fixed = x.request or {}
+        assert len(fixed["prompt"]) * fixed.get("n", 1) <= 2048
+    x = Exchange("createCompletion", copy.deepcopy(asked))
+    comply(x, side=REQUEST)
+    assert (x.request or {})["n"] == 2048 // 17 and len((x.request or {})["prompt"]) == 17
