@@ -97,10 +97,10 @@ def _data(summary: Summary, max_body: int) -> dict[str, Any]:
     doc = summary.document
     shown: dict[int, bool] = {}  # result index -> whether it gets a curl command
     for verdict in summary.verdicts:
-        for k, index in enumerate(verdict.results):
+        for index in verdict.results:
             if 0 <= index < len(doc.results):
-                wanted = verdict.grade != "pass" and k == 0
-                shown[index] = shown.get(index, False) or wanted or not doc.results[index].valid
+                wanted = verdict.grade != "pass" or not doc.results[index].valid
+                shown[index] = shown.get(index, False) or wanted
     results: list[dict[str, Any] | None] = [None] * len(doc.results)
     for index, curl in shown.items():
         results[index] = _result(doc.results[index], max_body, curl)

@@ -144,7 +144,7 @@ class Chromium:
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
         ]
-        page = Page(self, session)
+        page = Page(self, session, target)
         page.call("Page.enable")
         page.call("Network.enable")
         page.call(
@@ -184,9 +184,10 @@ class Chromium:
 class Page:
     """One tab: evaluate script, click, take a screenshot."""
 
-    def __init__(self, browser: Chromium, session: str) -> None:
+    def __init__(self, browser: Chromium, session: str, target: str = "") -> None:
         self.browser = browser
         self.session = session
+        self.target = target
 
     def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
         """A protocol call in this tab."""
@@ -226,6 +227,16 @@ class Page:
                 "Input.dispatchMouseEvent",
                 {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1},
             )
+
+    def metrics(self) -> dict[str, float]:
+        """The tab's performance counters (``Nodes``, ``JSHeapUsedSize``, ``LayoutDuration``…)."""
+        self.call("Performance.enable")
+        found = self.call("Performance.getMetrics")["metrics"]
+        return {m["name"]: m["value"] for m in found}
+
+    def close(self) -> None:
+        """Close the tab."""
+        self.browser.send("Target.closeTarget", {"targetId": self.target})
 
     def screenshot(self, path: str | Path) -> Path:
         """A PNG of the viewport."""
