@@ -128,20 +128,17 @@ class LimitedProtocol(HttpToolsProtocol):
             scope: Any = self.scope  # an ASGI scope takes extra keys; uvicorn's TypedDict not
             scope[refusal.REFUSED] = True
             method, path, query, headers = _requested(scope)
-        try:
-            refusal.record(
-                mock,
-                why,
-                method=method,
-                path=path,
-                query=query,
-                headers=headers,
-                size=0 if self._in_head else self._body_bytes,
-                response=response,
-                started=self._began or None,
-            )
-        except Exception:  # a log that cannot be written must not stop the refusal
-            _logger.exception("could not record a refused request")
+        refusal.record(
+            mock,
+            why,
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            size=0 if self._in_head else self._body_bytes,
+            response=response,
+            started=self._began or None,
+        )
 
     def _head_timed_out(self) -> None:
         self._timer = None

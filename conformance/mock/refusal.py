@@ -21,6 +21,7 @@ it silently; the connection limit may answer it ``503``).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -37,6 +38,7 @@ __all__ = ["REFUSED", "header_dict", "note", "record"]
 # the app then sees a disconnect and must not record the request a second time
 REFUSED = "conformance.refused"
 _PREFIX = "refused at the protocol layer: "
+_logger = logging.getLogger("uvicorn.error")
 
 
 def note(reason: str, detail: str = "") -> str:
@@ -69,11 +71,12 @@ def record(
     size: int = 0,
     response: MockResponse | None = None,
     started: float | None = None,
-) -> Result:
+) -> Result | None:
     """Add the record of a request the mock did not answer to ``mock``'s log; the record kept.
 
     ``size`` is the body bytes received (the body itself is not kept); ``response`` what was
     sent (``None``: nothing); ``started`` unix seconds when the request's first byte came.
+    Never raises: a log that cannot be written must not stop the refusal (``None``, logged).
     """
     now = time.time()
     began = now if started is None else started
@@ -89,8 +92,12 @@ def record(
         None,
         (why,),
     )
-    with mock._lock:
-        return mock.log.add(result)
+    try:
+        with mock._lock:
+            return mock.log.add(result)
+    except Exception:
+        _logger.exception("could not record a refused request")
+        return None
 
 
 def _operation(mock: Mock, method: str, path: str) -> str | None:

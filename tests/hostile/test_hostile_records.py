@@ -311,3 +311,23 @@ def test_the_log_file_has_the_refused_and_abandoned_requests(tmp_path: Path, spe
     results = read_results(log).results
     assert [r.status for r in results] == [431, None]
     assert results == mock.records
+
+
+def test_a_log_that_cannot_be_written_does_not_stop_a_refusal(
+    spec: Spec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mock = Mock(spec, seed=1)
+
+    def broken(record: Result) -> Result:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(mock.log, "add", broken)
+    with MockServer(mock, limits=ServerLimits(max_header_bytes=4096)) as server:
+        with connect(server) as sock:
+            sock.sendall(b"GET /v1/models HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * 5000)
+            status, headers, body = read_response(sock)
+        envelope(status, headers, body, 431)
+        with connect(server) as sock:
+            sock.sendall(chat_request(b"x" * 70 * 1024 * 1024)[:2000])  # past max_body: 413
+            status, headers, body = read_response(sock)
+        envelope(status, headers, body, 413)
