@@ -3,6 +3,7 @@ the same run, in the same headless Chromium (Debian's; ``bash scripts/browser.sh
 
 * **ours**: ``conformance.reports.to_html`` — embedded JSON, virtual lists, an exchange drawn
   when selected;
+* **ours, 10**: the same writer on 10 results — the floor: opening a tab and a file;
 * **full DOM**: the same verdicts and every exchange they show as one static HTML table, each
   exchange's request and answer pretty-printed in a ``<details>`` (how static reports are built);
 * **pytest-html** 4 (``pip install -e '.[bench]'``): one test per result — failing with the
@@ -44,6 +45,7 @@ from conformance.results import Result  # noqa: E402
 
 READY = {
     "ours": "document.documentElement.dataset.ready",
+    "ours, 10": "document.documentElement.dataset.ready",
     "full DOM": "document.readyState === 'complete'",
     "pytest-html": "document.querySelectorAll('#results-table tbody.results-table-row').length >= {n}",
 }
@@ -182,6 +184,9 @@ def main() -> None:
         text = to_html(summary)
         files["ours"] = (folder / "ours.html", time.perf_counter() - started)
         files["ours"][0].write_text(text, encoding="utf-8")
+        small = folder / "ours-10.html"
+        small.write_text(to_html(synthetic_run(10)), encoding="utf-8")
+        files["ours, 10"] = (small, 0.0)
         started = time.perf_counter()
         text = full_dom(summary)
         files["full DOM"] = (folder / "full.html", time.perf_counter() - started)

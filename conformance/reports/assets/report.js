@@ -123,7 +123,7 @@
     const codes = v.codes.length ? v.codes.join(", ") : v.check;
     return `<div class="row${v.i === selected ? " sel" : ""}" role="listitem" data-k="${k}" style="top:${top}px">` +
       `${badge(v.grade)} <span class="op">${esc(v.op)}</span> <span>${esc(codes)}</span> ` +
-      `<span class="muted">[${esc(v.axis)}]</span> <span class="msg">${esc(v.message)}</span></div>`;
+      `<span class="muted">[${esc(v.axis)}]</span> <span class="msg">${esc(v.message || v.notes[0] || "")}</span></div>`;
   });
 
   function filters() {
