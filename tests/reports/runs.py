@@ -13,9 +13,10 @@ import random
 from collections import defaultdict
 
 from conformance.results import Document, Replay, Request, Response, Result, Verdict
+from conformance.spec import Spec
 from conformance.validate import Violation
 
-__all__ = ["CANARY", "NAMED", "synthetic_run"]
+__all__ = ["BROKEN", "CANARY", "KEY_ENV", "NAMED", "suite_run", "synthetic_run"]
 
 CANARY = "sk-canary-0123456789abcdefCANARY"  # an API key's shape: found anywhere
 NAMED = "my-own-Secret-value-42"  # no token shape: redacted only where the user names it
@@ -199,3 +200,36 @@ def _verdicts(results: list[Result], ops: list[str], rng: random.Random) -> list
             Verdict(op, "capability.logprobs", "capability", grade, code, note, results=clean[:1])
         )
     return out
+
+
+# -- a deviating server: the mock with an override -----------------------------------------------
+
+KEY_ENV = "CONFORMANCE_REPORT_TEST_KEY"  # the suite reads the key from it (tests set it)
+BROKEN = {  # an answer with exactly one schema violation, per operation
+    "listModels": {"object": "list", "data": 5},
+    "retrieveModel": {
+        "id": "gpt-4o-mini",
+        "object": "model",
+        "created": "yesterday",
+        "owned_by": "openai",
+    },
+}
+
+
+def suite_run(
+    spec: Spec, broken: str | None = None, *, headers: dict[str, str] | None = None
+) -> Document:
+    """The suite (``conformance.suites.run_suite``) against the mock server on listModels and
+    retrieveModel, ``broken`` answering ``BROKEN[broken]`` through an override; the key is read
+    from ``$CONFORMANCE_REPORT_TEST_KEY``."""
+    from conformance.mock import Mock
+    from conformance.mock.server import MockServer
+    from conformance.suites import Target, run_suite
+
+    mock = Mock(spec, seed=1)
+    if broken is not None:
+        body = BROKEN[broken]
+        mock.override(broken, handler=lambda request: body)
+    with MockServer(mock) as server:
+        target = Target(server.base_url, api_key_env=KEY_ENV, headers=headers or {})
+        return run_suite(spec, target, operations=list(BROKEN), seed=3, positive=2, negative=1)

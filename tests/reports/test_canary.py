@@ -11,12 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
-from runs import CANARY, NAMED
+from runs import CANARY, KEY_ENV, NAMED, suite_run
 
 from conformance.cli.main import main
 from conformance.reports import FORMATS, Summary, diff_runs
 from conformance.reports.redaction import redactor_for
 from conformance.results import Document, Replay, Request, Response, Result, Verdict, read_results
+from conformance.spec import Spec
 from conformance.validate import Violation
 
 PLAIN = "plain-key-value-xyz"  # no token shape: found by where it is (a key's header, api_key=)
@@ -181,3 +182,14 @@ def test_the_mock_s_log(tmp_path: Path, mock_log: Path) -> None:
     for name in FORMATS:
         _clean((tmp_path / f"log.{name}").read_bytes(), f"{name} of the mock's log")
     assert read_results(tmp_path / "log.json").results
+
+
+def test_a_suite_run_against_the_mock(spec: Spec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite sends the canary as its API key and the named value in a target header (the
+    suite redacts both in its results already; no writer brings them back)."""
+    monkeypatch.setenv(KEY_ENV, CANARY)
+    doc = suite_run(spec, "listModels", headers={"x-team": NAMED})
+    assert doc.results and all(r.request is not None for r in doc.results)
+    summary = Summary.of(doc, redactor_for([NAMED]))
+    for name, render in FORMATS.items():
+        _clean(render(summary), f"{name} of a suite run")

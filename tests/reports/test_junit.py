@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
 from junitparser import Failure, JUnitXml, Skipped
-from runs import synthetic_run
+from runs import KEY_ENV, suite_run, synthetic_run
 
 from conformance.reports import Summary, to_junit
 from conformance.results import AXES, Document, Request, Result, Verdict, read_results
+from conformance.spec import Spec
 from conformance.validate import Violation
 
 
@@ -109,3 +111,17 @@ def test_a_run_of_the_mock(mock_log: Path) -> None:
     ]
     passed = {c.classname for c in cases if c.name == "valid [schema]"}
     assert passed == {"createChatCompletion", "listModels", "retrieveModel"}
+
+
+def test_a_suite_run_against_a_deviating_server(
+    spec: Spec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, "sk-test-0123456789abcdef")
+    doc = suite_run(spec, "retrieveModel")
+    xml = JUnitXml.fromstring(to_junit(doc))
+    cases = _cases(xml)
+    assert len(cases) == len(doc.verdicts) == sum(s.tests for s in xml)
+    (failed,) = [c for c in cases if c.is_failure]
+    assert (failed.classname, failed.name) == ("retrieveModel", "schema.type [schema]")
+    assert failed.result[0].message.startswith("schema.type at response.body /created: ")
+    assert sum(s.failures for s in xml) == 1 and sum(s.errors for s in xml) == 0

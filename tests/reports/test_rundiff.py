@@ -4,13 +4,10 @@ that survive rewording; the CI gate."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 
 import pytest
+from runs import KEY_ENV, suite_run
 
-from conformance.mock import Mock
-from conformance.mock.server import MockServer
 from conformance.reports import diff_runs, fingerprint
 from conformance.reports.rundiff import normalise_pointer
 from conformance.results import Document, Result, Verdict
@@ -138,45 +135,12 @@ def test_outputs() -> None:
 # -- two runs of the suite against the mock ------------------------------------------------------
 
 
-@pytest.fixture()
-def api_key() -> Iterator[None]:
-    old = os.environ.get("OPENAI_API_KEY")
-    os.environ["OPENAI_API_KEY"] = "sk-test-0123456789abcdef"
-    yield
-    if old is None:
-        del os.environ["OPENAI_API_KEY"]
-    else:
-        os.environ["OPENAI_API_KEY"] = old
-
-
-def _suite(spec: Spec, broken: str) -> Document:
-    from conformance.suites import Target, run_suite
-
-    mock = Mock(spec, seed=1)
-    bodies = {
-        "listModels": {"object": "list", "data": 5},
-        "retrieveModel": {
-            "id": "gpt-4o-mini",
-            "object": "model",
-            "created": "yesterday",
-            "owned_by": "openai",
-        },
-    }
-    mock.override(broken, handler=lambda request: bodies[broken])
-    with MockServer(mock) as server:
-        return run_suite(
-            spec,
-            Target(server.base_url),
-            operations=["listModels", "retrieveModel"],
-            seed=3,
-            positive=2,
-            negative=1,
-        )
-
-
-def test_two_runs_of_the_mock_one_regression_one_fix(spec: Spec, api_key: None) -> None:
+def test_two_runs_of_the_mock_one_regression_one_fix(
+    spec: Spec, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An override breaks listModels in the first run, retrieveModel in the second."""
-    old, new = _suite(spec, "listModels"), _suite(spec, "retrieveModel")
+    monkeypatch.setenv(KEY_ENV, "sk-test-0123456789abcdef")
+    old, new = suite_run(spec, "listModels"), suite_run(spec, "retrieveModel")
     diff = diff_runs(old, new)
     assert [c.fingerprint for c in diff.regressions] == [
         "retrieveModel schema.type response.body:/created"
