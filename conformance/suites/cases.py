@@ -25,7 +25,7 @@ from .target import Budget, Target
 
 __all__ = ["KINDS", "Case", "cases_for", "probes_for"]
 
-KINDS = ("positive", "negative", "probe")
+KINDS = ("positive", "negative", "probe", "flow")  # flow: a valid step of a stateful flow
 # request fields that cap how much a model generates: set to the budget's max_tokens
 _TOKEN_CAPS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 _MIN_CAP = {"max_output_tokens": 16}  # the Responses API refuses fewer

@@ -1,0 +1,549 @@
+"""Stateful flows: the resource families driven through schemathesis' state machines, with the
+OpenAPI links the OpenAI spec lacks supplied here — a file created, read back, listed,
+downloaded, deleted, then a 404; a stored response continued by ``previous_response_id``;
+vector stores and their files, batches, assistants, threads, messages and runs.
+
+``links(spec)`` derives most links from naming, over the mock's collections
+(``conformance.mock.state.routes``: ``C`` is a collection when ``POST C`` creates objects with
+an ``id`` that paths below ``C/{item}`` address). For each created object, in order:
+
+- its create feeds the ``id`` to the retrieve and to what changes the object (updates, actions,
+  creates below it; parents' ids from the create's own request path), and follows with the list;
+- the retrieve feeds the other reads (content, lists below the object); the reads feed the
+  delete; the delete feeds the retrieve again: the 404 that shows the object gone;
+- a list that no create fills (models, run steps…) feeds ``data/0/id`` to the GET operations of
+  its items: flows change and delete only what they created;
+- a create fills the request-body property named after its noun (``file_id``, ``file_ids``,
+  ``assistant_id``) of operations whose path parameters it fills too.
+
+``LINKS`` lists by hand what naming cannot say (``previous_response_id``, the thread and run ids
+of a thread-and-run…). schemathesis' own link inference is off: on OpenAI's 2.3.0 it misses
+the creates of responses, runs and stored chat completions, sends wrong values (a batch id to
+vector-store file batches), and feeds ids picked from lists to deletes: on a live account, the
+user's own files and assistants.
+
+Each family (an operation's first path segment: ``files``, ``vector_stores``, ``threads``…),
+with the operations producing what it consumes, is one state machine, seeded and derandomized,
+its scenarios bounded. Every step's request is drawn from the ``typical`` profile (no undeclared
+keys, the target's models, small token limits), the link's values laid over it, ``STORED``
+fields set, streaming off, optional query parameters (filters, cursors) left out so that a list
+shows what the flow created, and sent through the run's ``Sender``.
+
+>>> doc = run_suite(spec, target, flows=flows(spec, target, Budget(), seed=1, steps=400))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import hypothesis
+import requests
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.result import Ok
+from schemathesis.core.transforms import UNRESOLVABLE
+from schemathesis.core.transport import Response as SchemathesisResponse
+from schemathesis.generation.stateful.state_machine import (
+    DEFAULT_STATE_MACHINE_SETTINGS,
+    APIStateMachine,
+    StepInput,
+    StepOutput,
+    normalize_name,
+)
+
+from ..errors import InputError
+from ..mock.draw import draw
+from ..mock.state import parents, properties, routes
+from ..results import Result
+from ..spec import Operation, Spec
+from ..strategies import RequestCase
+from ..strategies import requests as request_strategy
+from ..strategies.cases import quote_segment
+from ..validate import Validator
+from .cases import Case, _adjusted
+from .runner import select
+from .target import Budget, Target
+from .transport import Sender
+
+__all__ = ["LINKS", "STORED", "Flows", "Link", "flows", "links", "with_links"]
+
+_CREATED = "$response.body#/id"
+_FIRST = "$response.body#/data/0/id"
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: once ``source`` answers 2xx, ``target`` may follow with ``parameters``
+    (name → runtime expression) and ``body`` (top-level fields → expressions, laid over the
+    generated body). ``origin``: ``naming`` or ``hand``.
+
+    >>> Link("createFile", "retrieveFile", {"file_id": "$response.body#/id"}).definition()
+    {'operationId': 'retrieveFile', 'parameters': {'file_id': '$response.body#/id'}}
+    """
+
+    source: str
+    target: str
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    body: Mapping[str, Any] | None = None
+    origin: str = "hand"
+
+    def definition(self) -> dict[str, Any]:
+        """The OpenAPI Link Object."""
+        out: dict[str, Any] = {"operationId": self.target}
+        if self.parameters:
+            out["parameters"] = dict(self.parameters)
+        if self.body is not None:
+            out["requestBody"] = copy.deepcopy(dict(self.body))
+        return out
+
+
+_THREAD = {"thread_id": "$response.body#/thread_id"}
+_THREAD_RUN = {**_THREAD, "run_id": _CREATED}
+
+# what naming cannot give (links(spec) keeps those whose operations the spec has)
+LINKS: tuple[Link, ...] = (
+    Link("createResponse", "createResponse", body={"previous_response_id": _CREATED}),
+    Link("createThreadAndRun", "getRun", _THREAD_RUN),
+    Link("createThreadAndRun", "listRunSteps", _THREAD_RUN),
+    Link("createThreadAndRun", "cancelRun", _THREAD_RUN),
+    Link("createThreadAndRun", "getThread", _THREAD),
+    Link("createThreadAndRun", "listMessages", _THREAD),
+    Link(
+        "addUploadPart",
+        "completeUpload",
+        {"upload_id": "$request.path.upload_id"},
+        {"part_ids": [_CREATED]},
+    ),
+    Link("createFile", "createBatch", body={"input_file_id": _CREATED}),
+    Link("createFile", "createFineTuningJob", body={"training_file": _CREATED}),
+)
+
+# body fields every flow request of an operation carries, so that what it creates is kept
+STORED: dict[str, dict[str, Any]] = {
+    "createResponse": {"store": True},
+    "createChatCompletion": {"store": True},
+}
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+def _same(names: Iterable[str], *skip: str) -> dict[str, str]:
+    return {name: f"$request.path.{name}" for name in names if name not in skip}
+
+
+def _lifecycles(spec: Spec, creators: Mapping[str, str]) -> Iterator[Link]:
+    """Each created object's operations, in order (see the module's docstring)."""
+    ops = {op.operation_id: op for op in spec.operations}
+    items: dict[tuple[str, str], list[Operation]] = {}
+    for op in spec.operations:
+        chain = parents(op.path, set(creators))
+        if chain and set(op.path_names()) == {name for _, name in chain}:
+            items.setdefault(chain[-1], []).append(op)
+    for (collection, item), members in items.items():
+        creator = ops[creators[collection]]
+        names = members[0].path_names()
+        if not set(names) - {item} <= set(creator.path_names()):
+            continue
+        gets = [m for m in members if m.method == "GET"]
+        retrieve = [m for m in gets if m.path.endswith(f"{{{item}}}")]
+        reads = [m for m in gets if m not in retrieve]
+        deletes = [m for m in members if m.method == "DELETE"]
+        changes = [m for m in members if m.method not in ("GET", "DELETE")]
+        order = [
+            ([creator], [*retrieve, *changes]),
+            (retrieve or [creator], reads),
+            (reads or retrieve or [creator], deletes),
+            (deletes, retrieve),
+        ]
+        for sources, targets in order:
+            for source in sources:
+                values = {item: _CREATED, **_same(names, item)} if source is creator else None
+                for target in targets:
+                    link = values or _same(names)
+                    yield Link(source.operation_id, target.operation_id, link, origin="naming")
+
+
+def _derived(spec: Spec) -> Iterator[Link]:
+    """The links naming gives (see the module's docstring)."""
+    table = routes(spec)
+    ops = {op.operation_id: op for op in spec.operations}
+    creators = {r.collection: oid for oid, r in table.items() if r.kind == "create"}
+    yield from _lifecycles(spec, creators)
+    for oid, route in table.items():  # a create is followed by the list of its collection
+        creator = creators.get(route.collection)
+        names = ops[oid].path_names()
+        if route.kind == "list" and creator and set(names) <= set(ops[creator].path_names()):
+            yield Link(creator, oid, _same(names), origin="naming")
+    for op in spec.operations:  # lists no create fills: their items, read only
+        if op.method != "GET" or op.path.endswith("}") or op.path in creators:
+            continue
+        for other in spec.operations:
+            if other.method != "GET" or not other.path.startswith(op.path + "/{"):
+                continue
+            item = other.path[len(op.path) + 2 :].split("}", 1)[0]
+            if set(other.path_names()) == {*op.path_names(), item}:
+                values = {item: _FIRST, **_same(op.path_names())}
+                yield Link(op.operation_id, other.operation_id, values, origin="naming")
+    for collection, creator in creators.items():  # ids named after the noun, in request bodies
+        noun = _singular(collection.rsplit("/", 1)[-1])
+        for op in spec.operations:
+            if op.operation_id == creator or not set(op.path_names()) <= set(
+                ops[creator].path_names()
+            ):
+                continue
+            media = op.request_body.content.values() if op.request_body else ()
+            fields = {name for m in media if m.schema for name in properties(spec, m.schema)}
+            body = {f"{noun}_id": _CREATED, f"{noun}_ids": [_CREATED]}
+            body = {name: value for name, value in body.items() if name in fields}
+            if body:
+                yield Link(creator, op.operation_id, _same(op.path_names()), body, "naming")
+
+
+def links(spec: Spec) -> list[Link]:
+    """The links the flows add to a spec: derived from naming, then ``LINKS`` (those whose
+    operations the spec has); one per (source, target), a hand link's values over naming's.
+
+    >>> [l.target for l in links(spec) if l.source == "createFile"]  # doctest: +SKIP
+    ['retrieveFile', 'listFiles', 'createVectorStore', 'createBatch', 'createFineTuningJob']
+    """
+    known = {op.operation_id for op in spec.operations}
+    found: dict[tuple[str, str], Link] = {}
+    for link in [*_derived(spec), *LINKS]:
+        if link.source not in known or link.target not in known:
+            continue
+        old = found.get((link.source, link.target))
+        if old is not None:
+            body = {**(old.body or {}), **(link.body or {})} or None
+            link = replace(link, parameters={**old.parameters, **link.parameters}, body=body)
+        found[link.source, link.target] = link
+    return list(found.values())
+
+
+def with_links(document: Mapping[str, Any], found: Iterable[Link]) -> dict[str, Any]:
+    """A copy of an OpenAPI document with ``found`` links added to each source's first 2xx
+    response (a referenced response is inlined first, so no other operation gains the links).
+
+    >>> doc = with_links(spec.document, links(spec))  # doctest: +SKIP
+    >>> doc["paths"]["/files/{file_id}"]["delete"]["responses"]["200"]["links"]["retrieveFile"]  # doctest: +SKIP
+    {'operationId': 'retrieveFile', 'parameters': {'file_id': '$request.path.file_id'}}
+    """
+    doc: dict[str, Any] = copy.deepcopy(dict(document))
+    where = {
+        node["operationId"]: node
+        for item in (doc.get("paths") or {}).values()
+        if isinstance(item, dict)
+        for node in item.values()
+        if isinstance(node, dict) and "operationId" in node
+    }
+    for link in found:
+        node = where.get(link.source)
+        if node is None:
+            raise InputError(f"link {link.source} -> {link.target}: no operation {link.source!r}")
+        responses = node.setdefault("responses", {})
+        status = next((s for s in responses if str(s).startswith("2")), None)
+        if status is None:
+            continue
+        response = responses[status]
+        while isinstance(response, dict) and isinstance(response.get("$ref"), str):
+            response = copy.deepcopy(_local(doc, response["$ref"]))
+        responses[status] = response
+        names = response.setdefault("links", {})
+        name = link.target
+        while name in names:
+            name += "_"
+        names[name] = link.definition()
+    return doc
+
+
+def _local(doc: Mapping[str, Any], ref: str) -> Any:
+    node: Any = doc
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _resolved(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_resolved(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_resolved(v) for v in value)
+    return value is not None and value is not UNRESOLVABLE
+
+
+def _linked(step: StepInput | None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The values a step's link extracted: by container (``path_parameters``, ``query``,
+    ``headers``), and the body's top-level fields."""
+    values: dict[str, dict[str, Any]] = {}
+    if step is None or step.transition is None:
+        return values, {}
+    for container, params in step.transition.parameters.items():
+        for name, extracted in params.items():
+            if isinstance(extracted.value, Ok) and _resolved(extracted.value.ok()):
+                values.setdefault(container, {})[name] = extracted.value.ok()
+    body = step.transition.request_body
+    fields = body.value.ok() if body is not None and isinstance(body.value, Ok) else None
+    if not isinstance(fields, dict):
+        return values, {}
+    return values, {k: v for k, v in fields.items() if _resolved(v)}
+
+
+class _Stop(Exception):
+    """No more flow steps: the budget, the family's share or the consumer ended them."""
+
+
+class Flows:
+    """A run's flows (``flows`` makes one): called with the run's ``Sender``, it yields each
+    step's case and unjudged result. ``links``: the links added; ``families``: the operations
+    of each state machine; ``errors``: what ended a machine early, besides the bounds;
+    ``sent``: the steps sent in the last call."""
+
+    def __init__(
+        self, spec: Spec, target: Target, budget: Budget, *, seed: int, steps: int, scenario: int
+    ) -> None:
+        if steps < 1 or scenario < 2:
+            raise InputError(f"flows need steps >= 1 and scenario >= 2 (got {steps}, {scenario})")
+        self.spec, self.target, self.budget = spec, target, budget
+        self.seed, self.steps, self.scenario = seed, steps, scenario
+        self.links = links(spec)
+        self.errors: list[str] = []
+        self.ops = {op.operation_id: op for op in spec.operations}
+        chosen = [op.operation_id for op in select(spec, target)]
+        self.families: dict[str, list[str]] = {}
+        for oid in chosen:
+            family = self.ops[oid].path.strip("/").split("/", 1)[0]
+            self.families.setdefault(family, []).append(oid)
+        for family, members in list(self.families.items()):
+            feed = [k.source for k in self.links if k.target in members and k.source in chosen]
+            members += [oid for oid in dict.fromkeys(feed) if oid not in members]
+            if not any(k.source in members and k.target in members for k in self.links):
+                del self.families[family]
+        self._draws: dict[str, int] = {}
+        self.sent = 0
+
+    def __call__(self, send: Sender, validator: Validator) -> Iterator[tuple[Case, Result]]:
+        """Run the state machines in a thread; yield each step as it completes (stopping the
+        machines when the consumer stops)."""
+        out: queue.Queue[tuple[Case, Result] | None] = queue.Queue(maxsize=1)  # no running ahead
+        stop = threading.Event()
+        self._draws, self.sent = {}, 0
+        worker = threading.Thread(
+            target=self._run, args=(send, out, stop), name="conformance-flows", daemon=True
+        )
+        worker.start()
+        try:
+            while (item := out.get()) is not None:
+                yield item
+            worker.join()
+        finally:
+            stop.set()
+
+    def _run(self, send: Sender, out: queue.Queue[Any], stop: threading.Event) -> None:
+        try:
+            config = {"base-url": self.target.base_url, "generation": {"mode": "positive"}}
+            config["phases"] = {"stateful": {"inference": {"algorithms": []}}}
+            document = with_links(self.spec.document, self.links)
+            schema = schemathesis.openapi.from_dict(
+                document, config=SchemathesisConfig.from_dict(config)
+            )
+            # each family a scenario's worth of steps, the rest shared by family size
+            total = sum(len(members) for members in self.families.values())
+            least = max(min(self.scenario, self.steps // max(len(self.families), 1)), 1)
+            rest = max(self.steps - least * len(self.families), 0)
+            for family, members in self.families.items():
+                if stop.is_set() or send.spent():
+                    break
+                stepper = _Stepper(self, family, send, out, stop)
+                stepper.share = least + rest * len(members) // total
+                digest = hashlib.sha256(f"{self.seed}:{family}".encode()).digest()
+                try:
+                    machine = schema.include(operation_id=members).as_state_machine()
+                    _drive(machine, stepper, int.from_bytes(digest[:8], "big"), self.scenario)
+                except Exception as exc:  # an engine error ends this family only
+                    if stepper.stopped is None:
+                        self.errors.append(f"{family}: {type(exc).__name__}: {exc}"[:500])
+        except Exception as exc:
+            self.errors.append(f"flows: {type(exc).__name__}: {exc}"[:500])
+        finally:
+            _hand(out, stop, None)
+
+    def request(self, case: Any, step: StepInput | None) -> RequestCase:
+        """Our request for a schemathesis case: a ``typical`` draw, the link's values over it,
+        ``STORED`` fields set, streaming off, no optional query parameter."""
+        op = self.ops[case.operation.definition.raw["operationId"]]
+        n = self._draws[op.operation_id] = self._draws.get(op.operation_id, -1) + 1
+        try:
+            strategy = request_strategy(self.spec, op, profile="typical")
+            drawn = draw(strategy, f"{self.seed}:{op.operation_id}:flow:{n}")
+        except (ValueError, InputError):  # no typical request: schemathesis' own
+            body = None if case.media_type is None else case.body
+            path = {k: str(v) for k, v in case.path_parameters.items()}
+            drawn = RequestCase(
+                op.operation_id,
+                op.method,
+                op.path,
+                path,
+                dict(case.query or {}),
+                {},
+                case.media_type,
+                body,
+            )
+        drawn = _adjusted(drawn, self.target, self.budget)
+        values, fields = _linked(step)
+        path = {**drawn.path_params, **values.get("path_parameters", {})}
+        body = drawn.body
+        if isinstance(body, dict):
+            body = {**body, **fields, **STORED.get(op.operation_id, {})}
+            if op.stream_flag is not None and body.get(op.stream_flag):
+                body[op.stream_flag] = False
+                body.pop("stream_options", None)
+        concrete = op.path.split("?", 1)[0]
+        for name, value in path.items():
+            concrete = concrete.replace("{" + name + "}", quote_segment(value))
+        headers = {k: str(v) for k, v in values.get("headers", {}).items()}
+        optional = {p.name for p in op.params("query") if not p.required}  # filters, cursors
+        query = {k: v for k, v in drawn.query.items() if k not in optional}
+        query.update(values.get("query", {}))
+        return replace(
+            drawn,
+            path=concrete,
+            path_params=path,
+            query=query,
+            headers={**drawn.headers, **headers},
+            body=body,
+        )
+
+
+@dataclass
+class _Stepper:
+    """One family's steps: each request built, mirrored into schemathesis' case (for the links
+    that read the request), sent, handed on; ``stopped`` says why the machine was stopped."""
+
+    flows: Flows
+    family: str
+    send: Sender
+    out: queue.Queue[Any]
+    stop: threading.Event
+    share: int = 2
+    sent: int = 0
+    stopped: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # schemathesis case id → operationId
+
+    def __call__(self, case: Any, step: StepInput | None) -> SchemathesisResponse:
+        if self.stopped is None and self.stop.is_set():
+            self.stopped = "stopped"
+        elif self.stopped is None and self.sent >= self.share:
+            self.stopped = f"the family's share of {self.share} steps is spent"
+        elif self.stopped is None and self.flows.sent >= self.flows.steps:
+            self.stopped = f"the flows' {self.flows.steps} steps are spent"
+        if self.stopped is not None:
+            raise _Stop(self.stopped)
+        request = self.flows.request(case, step)
+        case.path_parameters = dict(request.path_params)
+        case.query = dict(request.query)
+        if request.media_type is not None:
+            case.body = request.body
+        self.sources[case.id] = request.operation
+        parent = step.transition.parent_id if step and step.transition else None
+        after = f" after {self.sources[parent]}" if parent in self.sources else ""
+        label = f"flow {self.family} #{self.sent}: {request.operation}{after}"
+        self.sent += 1
+        self.flows.sent += 1
+        result = self.send(request, label)
+        if result is None:
+            self.stopped = self.send.spent() or "the budget is spent"
+            raise _Stop(self.stopped)
+        step_case = Case("flow", request, label, self.flows.ops[request.operation].path)
+        _hand(self.out, self.stop, (step_case, result))
+        return _response(result, request, self.flows.target.base_url)
+
+
+def _hand(out: queue.Queue[Any], stop: threading.Event, item: Any) -> None:
+    """Put ``item`` once the consumer takes the one before (or drop it: the consumer stopped)."""
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=0.05)
+        except queue.Full:
+            continue
+        return
+
+
+def _response(result: Result, request: RequestCase, base_url: str) -> SchemathesisResponse:
+    """A result as schemathesis' response, for the link expressions to read."""
+    prepared = requests.Request(request.method, request.url(base_url)).prepare()
+    answer = result.response
+    seconds = result.duration_ms / 1000
+    if answer is None:  # no answer (a transport error): a status no link follows
+        return SchemathesisResponse(0, {}, b"", prepared, seconds, True)
+    headers = {k: [v] for k, v in answer.headers.items()}
+    return SchemathesisResponse(answer.status, headers, answer.body or b"", prepared, seconds, True)
+
+
+def _drive(machine: type[APIStateMachine], stepper: _Stepper, seed: int, length: int) -> None:
+    """Run one family's state machine, seeded and derandomized, every call through ``stepper``;
+    scenarios of at most ``length`` steps until the family's share is spent."""
+
+    class Flow(machine):  # type: ignore[valid-type,misc]
+        current: StepInput | None = None
+
+        def step(self, input: StepInput) -> StepOutput:
+            self.current = input
+            return super().step(input)  # type: ignore[no-any-return]
+
+        def call(self, case: Any, **kwargs: Any) -> SchemathesisResponse:
+            return stepper(case, self.current)
+
+        def validate_response(self, *args: Any, **kwargs: Any) -> None:
+            return None  # the suite's checks judge every step
+
+    # a scenario starts with an operation that needs no earlier answer: not one with path
+    # parameters, which could only guess ids (the stateless cases do that already)
+    roots = {normalize_name(f"RANDOM -> {label}"): label for label in machine._root_labels}  # type: ignore[attr-defined]
+    guessing = {name for name, label in roots.items() if "{" in label}
+    if guessing < set(machine.root_rules):
+        for name in guessing:
+            setattr(Flow, name, None)
+        Flow.root_rules = frozenset(machine.root_rules - guessing)
+        Flow._root_labels = frozenset(roots[name] for name in roots if name not in guessing)
+    settings = hypothesis.settings(
+        DEFAULT_STATE_MACHINE_SETTINGS,
+        max_examples=stepper.share // length + 2,
+        stateful_step_count=length,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[hypothesis.Phase.generate],
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    hypothesis.seed(seed)(Flow)
+    Flow.run(settings=settings)
+
+
+def flows(
+    spec: Spec,
+    target: Target,
+    budget: Budget,
+    *,
+    seed: int = 0,
+    steps: int = 400,
+    scenario: int = 12,
+) -> Callable[[Sender, Validator], Iterable[tuple[Case, Result]]]:
+    """The stateful flows for ``run_suite(..., flows=...)``: one seeded state machine per family
+    of the target's operations, at most ``steps`` requests in all (shared by family size), in
+    scenarios of at most ``scenario`` steps. The run's budget bounds them too.
+
+    >>> doc = run_suite(spec, target, flows=flows(spec, target, Budget(), seed=1))  # doctest: +SKIP
+    """
+    return Flows(spec, target, budget, seed=seed, steps=steps, scenario=scenario)
