@@ -48,7 +48,7 @@ def test_the_rules_flag_only_the_known_deviations_of_the_real_api(openai_spec: S
 
 @pytest.fixture(params=["openai-2.3.0.yaml", "openai-2026-08.yaml"])
 def openai_spec(request: pytest.FixtureRequest) -> Spec:
-    from conftest import SHARED_SPECS
+    from support import SPECS as SHARED_SPECS
 
     from conformance.spec import load_spec
 

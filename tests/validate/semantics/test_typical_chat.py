@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import support
-from conftest import SHARED_SPECS
 from hypothesis import HealthCheck, settings
+from support import SPECS as SHARED_SPECS
 
 from conformance.spec import Spec, load_spec
 from conformance.strategies import responses
