@@ -21,7 +21,7 @@ __all__ = ["Resources"]
 
 _PARAM = re.compile(r"\{([^}]+)\}")
 _FINAL_STATUS = {
-    "cancel": ("cancelled", "cancelling"),
+    "cancel": ("cancelling", "cancelled"),  # the API answers a cancel while it happens
     "complete": ("completed",),
     "archive": ("archived",),
 }
@@ -167,7 +167,7 @@ class Resources:
         if route.kind == "create":
             return self._create(op, route, key, request, generated, ok)
         if route.kind == "retrieve" and stored is not None:
-            return stored
+            return self._declared_only(op, stored)
         if route.kind == "update" and stored is not None:
             merged = overlay(stored, request_fields(request), ok)
             return self.store.put(route.collection, key, merged)
@@ -176,6 +176,16 @@ class Resources:
         if route.kind == "action" and stored is not None:
             return self._act(route, key, params, request, stored, generated, ok)
         return generated
+
+    def _declared_only(self, op: Operation, stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored object as ``op`` answers it: without the fields only its create answer has
+        (a service account's ``api_key`` is shown once, when it is created)."""
+        response = op.response_for(200)
+        media = response.content.get("application/json") if response is not None else None
+        names = properties(self.spec, media.schema) if media is not None and media.schema else {}
+        if not names or set(stored) <= set(names):
+            return stored
+        return {k: v for k, v in stored.items() if k in names}
 
     def _catalog_key(self, route: Route, params: Mapping[str, str]) -> str:
         return "/".join([route.collection, *(self.key(route.collection, params) or ())])

@@ -447,7 +447,7 @@ class Validator:
                 )
             )
             return out
-        if empty:
+        if empty and media_kind(media_key) != "binary":  # binary: zero bytes are an empty file
             out.append(
                 fail(
                     f"{media_key} body is missing",

@@ -639,3 +639,11 @@ def test_yaml_date_scalar_stays_a_string(b30: Validator, b31: Validator) -> None
     assert [(x.pointer, x.code) for x in b31.response("getB", body={"day": "2024-10-02"})] == [
         ("/day", "schema.const")
     ]
+
+
+def test_an_empty_binary_body_is_an_empty_file_not_a_missing_body(v: Validator) -> None:
+    # downloadFile answers application/octet-stream (erratum download-json-string)
+    empty = v.response("downloadFile", status=200, body=b"", content_type="application/octet-stream")
+    assert summary(empty) == []
+    missing_json = v.response("retrieveFile", status=200, body=b"", content_type="application/json")
+    assert summary(missing_json) == [("response.body", "", "response.body-missing")]
