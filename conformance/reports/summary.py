@@ -23,25 +23,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..results import AXES, GRADES, Document, Redactor, Result, Verdict, worst
+from ..results import AXES, GRADES, Document, Redactor, Result, Verdict, axis_of, worst
 from ..validate import Violation
 from .redaction import redact_document
 
-__all__ = ["HOLDING", "UNMATCHED", "Summary", "axis_of", "derive_verdicts"]
+__all__ = ["HOLDING", "UNMATCHED", "Summary", "derive_verdicts"]
 
 UNMATCHED = "(no operation)"
 HOLDING = frozenset({"pass", "warn", "unsupported"})
 _RANK = {g: i for i, g in enumerate(GRADES)}
-
-
-def axis_of(code: str) -> str:
-    """The axis a violation code belongs to.
-
-    >>> axis_of("rule.chat.n-choices"), axis_of("capability.ignored"), axis_of("schema.type")
-    ('semantics', 'capability', 'schema')
-    """
-    head = code.split(".", 1)[0]
-    return "semantics" if head == "rule" else "capability" if head == "capability" else "schema"
 
 
 def derive_verdicts(results: Iterable[Result]) -> list[Verdict]:

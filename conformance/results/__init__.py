@@ -17,7 +17,7 @@ from .document import FORMAT, VERSION, Document, read_results
 from .message import Request, Response
 from .redact import MARKER, Redactor
 from .result import Replay, Result
-from .verdict import AXES, GRADES, Verdict, worst
+from .verdict import AXES, GRADES, Verdict, axis_of, worst
 
 __all__ = [
     "AXES",
@@ -32,6 +32,7 @@ __all__ = [
     "Response",
     "Result",
     "Verdict",
+    "axis_of",
     "read_results",
     "schema",
     "worst",

@@ -19,11 +19,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AXES", "GRADES", "Verdict", "worst"]
+__all__ = ["AXES", "GRADES", "Verdict", "axis_of", "worst"]
 
 GRADES: tuple[str, ...] = ("fail", "inconclusive", "ignored", "warn", "unsupported", "pass")
 AXES: tuple[str, ...] = ("schema", "semantics", "capability")
 _RANK = {g: i for i, g in enumerate(GRADES)}
+
+
+def axis_of(code: str) -> str:
+    """The axis a verdict code belongs to: ``rule.*``, ``server.*`` and ``error.*`` are OpenAI
+    semantics, ``capability.*`` capability, the rest (``schema.*``, ``response.*``,
+    ``stream.*``, ``undeclared.*``, ``transport.*``) schema.
+
+    >>> axis_of("schema.required"), axis_of("error.envelope"), axis_of("capability.refused")
+    ('schema', 'semantics', 'capability')
+    """
+    head = code.split(".", 1)[0]
+    if head in ("rule", "server", "error"):
+        return "semantics"
+    if head == "capability":
+        return "capability"
+    return "schema"
 
 
 def worst(grades: Iterable[str], default: str = "pass") -> str:

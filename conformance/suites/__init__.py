@@ -9,7 +9,7 @@ answers, per operation and check, on three axes (schema, semantics, capability).
 from .cases import Case, cases_for, probes_for
 from .checks import CHECKS, judge
 from .engine import conformance_checks
-from .grade import axis_of, grade
+from .grade import grade
 from .runner import reachable, run_suite, select
 from .target import FAMILIES, Budget, Target, load_target
 from .transport import Sender
@@ -21,7 +21,6 @@ __all__ = [
     "Case",
     "Sender",
     "Target",
-    "axis_of",
     "cases_for",
     "conformance_checks",
     "grade",

@@ -23,29 +23,15 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..results import Result, Verdict, worst
+from ..results import Result, Verdict, axis_of, worst
 from ..spec import Spec
 from ..validate import Violation
 from ..validate.limits import DecodeError, loads
 from .cases import Case
 
-__all__ = ["axis_of", "errata_involved", "grade", "ignored"]
+__all__ = ["errata_involved", "grade", "ignored"]
 
 _MAX_SHOWN = 20
-
-
-def axis_of(code: str) -> str:
-    """The axis a code's verdict belongs to.
-
-    >>> axis_of("schema.required"), axis_of("rule.chat.n-choices"), axis_of("capability.refused")
-    ('schema', 'semantics', 'capability')
-    """
-    head = code.split(".", 1)[0]
-    if head in ("rule", "server", "error"):
-        return "semantics"
-    if head == "capability":
-        return "capability"
-    return "schema"
 
 
 def _asked(result: Result) -> Any:

@@ -9,8 +9,8 @@ import pytest
 from runs import synthetic_run
 
 from conformance.reports import Summary
-from conformance.reports.summary import UNMATCHED, axis_of, derive_verdicts
-from conformance.results import AXES, GRADES, Document, Request, Result, Verdict
+from conformance.reports.summary import UNMATCHED, derive_verdicts
+from conformance.results import AXES, GRADES, Document, Request, Result, Verdict, axis_of
 from conformance.validate import Violation
 
 MODULES = (
