@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv || exit 1
 .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' || exit 1
+# headless Chromium for the HTML report's browser tests (they skip without it)
+bash scripts/browser.sh >/dev/null || echo "no chromium: the HTML report's browser tests skip"
 .venv/bin/ruff check . || exit 1
 .venv/bin/ruff format --check . || exit 1
 .venv/bin/mypy || exit 1
