@@ -1,0 +1,278 @@
+"""Classification: what one client run against its session shows.
+
+In order: an answer our own validator rejects is a **mock** bug (the client is not judged on
+it); then the client's **findings** — ``invalid-request`` (it sent what the spec forbids),
+``hang`` (killed at the timeout), ``loop`` (more than ``loop`` requests to one path in a run),
+``crash`` (killed by a signal), ``untyped-exception`` (an exception whose type the SDK does not
+declare: for openai-python anything but an ``openai.*`` error; see :data:`TYPED`),
+``error-on-valid`` (it failed though every answer was a spec-valid 2xx, framed however the
+wire faults framed it), ``truncation-accepted`` (it succeeded on an answer cut short),
+``oracle-mismatch`` (what it printed as parsed differs from what was served); a failure on an
+error answer or a fault that breaks or delays the answer is **expected**; the rest is **ok**.
+
+>>> classify(run, records, validator).kind  # doctest: +SKIP
+'client'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .. import sse
+from ..results import Result
+from ..validate import Validator
+from .case import kind_of
+
+__all__ = ["TYPED", "Outcome", "Run", "classify", "compare", "exception_of", "served_value"]
+
+# exception names (as a traceback's last line or an ``exception: NAME: …`` line gives them) that
+# an SDK declares: openai-python's (``openai.APIConnectionError``…), the node client's line
+TYPED = r"^openai\."
+_TRACEBACK = "Traceback (most recent call last):"
+_NAME = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
+_LINE = re.compile(r"^exception: ([A-Za-z_][\w.]*)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Run:
+    """How a client run ended: ``exit`` status (``-N``: killed by signal N), ``timed_out``,
+    ``stdout``/``stderr`` (text), ``seconds`` taken.
+
+    >>> Run(0, False, "{}", "", 0.4).failed
+    False
+    """
+
+    exit: int
+    timed_out: bool
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def failed(self) -> bool:
+        """Did the client fail (non-zero exit, signal or timeout)?"""
+        return self.timed_out or self.exit != 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict on a run: ``kind`` (``ok``, ``expected``, ``client``, ``mock``), ``symptom``
+    (``hang``, ``loop``, ``untyped-exception``…; ``""`` when ok), ``detail`` (one line of
+    evidence), ``exchange`` (index in the session's records of the answer it is about, or -1).
+
+    >>> Outcome("client", "loop", "9 requests to POST /v1/chat/completions", 8).finding
+    True
+    """
+
+    kind: str
+    symptom: str = ""
+    detail: str = ""
+    exchange: int = -1
+
+    @property
+    def finding(self) -> bool:
+        """A client finding or a mock bug (what a fuzz run reports)."""
+        return self.kind in ("client", "mock")
+
+
+def exception_of(stderr: str) -> str | None:
+    """The type of the exception a client died of: the last line of its last traceback
+    (``json.decoder.JSONDecodeError``), or an ``exception: NAME: …`` line; ``None``: none.
+
+    >>> exception_of("Traceback (most recent call last):\\n  File x\\nKeyError: 'id'\\n")
+    'KeyError'
+    """
+    found = None
+    if _TRACEBACK in stderr:
+        tail = stderr[stderr.rindex(_TRACEBACK) + len(_TRACEBACK) :].splitlines()
+        for line in tail:
+            if line and not line[0].isspace():
+                match = _NAME.match(line)
+                if match:
+                    found = match.group(1)
+                    break
+    lines = _LINE.findall(stderr)
+    return lines[-1] if lines else found
+
+
+def served_value(record: Result) -> Any:
+    """What an answer gave a client to parse: the JSON body, or the JSON data of each stream
+    event but ``[DONE]`` (``None`` when it does not parse).
+
+    >>> served_value(Result("x", response=Response(200, chunks=(b'{"a": 1}',))))  # doctest: +SKIP
+    {'a': 1}
+    """
+    response = record.response
+    if response is None or response.body is None:
+        return None
+    if response.stream:
+        try:
+            events = sse.parse(response.body).events
+            return [json.loads(e.data) for e in events if e.data and e.data != "[DONE]"]
+        except ValueError:
+            return None
+    try:
+        return json.loads(response.body)
+    except ValueError:
+        return None
+
+
+def compare(expected: Any, got: Any, path: str = "") -> list[str]:
+    """Where ``got`` (what a client parsed) differs from ``expected`` (what was served): keys
+    missing, values changed, lists of another length. Keys a client adds (defaults) are allowed;
+    numbers compare by value (``1 == 1.0``), booleans only with booleans.
+
+    >>> compare({"a": [1, 2], "b": "x"}, {"a": [1, 2.0], "b": "y", "c": None})
+    ["/b: served 'x', parsed 'y'"]
+    """
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return [f"{path or '/'}: served an object, parsed {type(got).__name__}"]
+        out: list[str] = []
+        for key, value in expected.items():
+            if key not in got:
+                if value is not None:
+                    out.append(f"{path}/{key}: missing")
+                continue
+            out += compare(value, got[key], f"{path}/{key}")
+        return out
+    if isinstance(expected, list):
+        if not isinstance(got, list) or len(got) != len(expected):
+            size = len(got) if isinstance(got, list) else type(got).__name__
+            return [f"{path or '/'}: served {len(expected)} items, parsed {size}"]
+        return [
+            m
+            for i, (e, g) in enumerate(zip(expected, got, strict=True))
+            for m in compare(e, g, f"{path}/{i}")
+        ]
+    same = (
+        (isinstance(got, bool) and got is expected)
+        if isinstance(expected, bool) or isinstance(got, bool)
+        else expected == got
+    )
+    return [] if same else [f"{path or '/'}: served {_short(expected)}, parsed {_short(got)}"]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _invalid(records: Sequence[Result], validator: Validator) -> tuple[int, str] | None:
+    """The first answer the mock served that its own validator rejects (faults that break an
+    answer, and answers to requests it refused, aside)."""
+    for index, record in enumerate(records):
+        response = record.response
+        if record.operation is None or response is None or response.body is None:
+            continue
+        if any(kind_of(f) in ("error", "breaking") for f in record.faults):
+            continue
+        if "replayed" in record.notes:
+            continue
+        if response.stream:
+            found = validator.stream(record.operation, response.body, status=response.status)
+        else:
+            found = validator.response(
+                record.operation,
+                status=response.status,
+                headers=response.headers,
+                body=response.body,
+            )
+        errors = [v for v in found if v.is_error]
+        if errors:
+            return index, f"{record.operation} {response.status}: {errors[0]}"
+    return None
+
+
+def classify(
+    run: Run,
+    records: Sequence[Result],
+    validator: Validator | None,
+    *,
+    oracle: bool = False,
+    typed: str = TYPED,
+    loop: int = 5,
+) -> Outcome:
+    """The outcome of one run from how it ended and what its session served (``records``).
+
+    ``validator`` checks the answers (``None``: not checked); ``oracle``: the client printed
+    what it parsed as JSON on stdout, compared with the last 2xx answer; ``typed``: a regex the
+    name of an exception the SDK declares matches; ``loop``: the most requests to one method
+    and path a run may make.
+    """
+    if validator is not None:
+        bad = _invalid(records, validator)
+        if bad is not None:
+            return Outcome("mock", "invalid-answer", bad[1], bad[0])
+    for index, record in enumerate(records):
+        if record.request is not None and not record.valid:
+            return Outcome("client", "invalid-request", str(record.errors[0]), index)
+    if run.timed_out:
+        return Outcome("client", "hang", f"no exit within {run.seconds:.1f}s", len(records) - 1)
+    paths = Counter((r.method, r.path) for r in records)
+    if paths:
+        (method, path), count = paths.most_common(1)[0]
+        if count > loop:
+            last = max(i for i, r in enumerate(records) if (r.method, r.path) == (method, path))
+            return Outcome("client", "loop", f"{count} requests to {method} {path}", last)
+    if run.exit < 0:
+        return Outcome("client", "crash", f"killed by signal {-run.exit}", len(records) - 1)
+    last = len(records) - 1
+    exception = exception_of(run.stderr)
+    if run.exit != 0 and exception is not None and not re.search(typed, exception):
+        return Outcome("client", "untyped-exception", _tail(run.stderr, exception), last)
+    faulted = [i for i, r in enumerate(records) if any(kind_of(f) != "wire" for f in r.faults)]
+    errors = [i for i, r in enumerate(records) if (r.status or 0) >= 400]
+    if run.exit != 0:
+        if faulted or errors or not records:
+            why = "a fault" if faulted else "an error answer" if errors else "no request"
+            return Outcome("expected", "", f"failed on {why}: {exception or run.exit}", last)
+        return Outcome("client", "error-on-valid", _tail(run.stderr, exception), last)
+    cut = [
+        i
+        for i, r in enumerate(records)
+        if {f.partition("=")[0] for f in r.faults} & {"drop", "truncate"}
+        and i == max(j for j, s in enumerate(records) if (s.method, s.path) == (r.method, r.path))
+    ]
+    if cut:
+        record = records[cut[-1]]
+        return Outcome(
+            "client",
+            "truncation-accepted",
+            f"exit 0 after {','.join(record.faults)} on {record.method} {record.path}",
+            cut[-1],
+        )
+    if oracle:
+        return _oracle(run, records)
+    return Outcome("ok", exchange=last)
+
+
+def _oracle(run: Run, records: Sequence[Result]) -> Outcome:
+    answered = [i for i, r in enumerate(records) if 200 <= (r.status or 0) < 300]
+    if not answered:
+        return Outcome("ok")
+    index = answered[-1]
+    try:
+        got = json.loads(run.stdout.strip().splitlines()[-1]) if run.stdout.strip() else None
+    except ValueError:
+        return Outcome("client", "oracle-mismatch", "stdout is not JSON", index)
+    if got is None:
+        return Outcome("ok", exchange=index)
+    expected = served_value(records[index])
+    differences = compare(expected, got)
+    if differences:
+        more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
+        return Outcome("client", "oracle-mismatch", differences[0] + more, index)
+    return Outcome("ok", exchange=index)
+
+
+def _tail(stderr: str, exception: str | None) -> str:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    last = next((line for line in reversed(lines) if exception and line.startswith(exception)), "")
+    text = last or (lines[-1] if lines else "(no output)")
+    return text if len(text) <= 200 else text[:197] + "..."
