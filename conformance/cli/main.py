@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..errors import ConformanceError, InputError
-from . import report, specdiff
+from . import fuzz, report, specdiff
 from . import run as suite_run
 from .messages import Message, parse_message
 
@@ -173,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report.add_parser(commands)
     suite_run.add_parser(commands)
+    fuzz.add_parser(commands)
 
     for sub in (check, examples, validate, mock):
         sub.add_argument(
@@ -588,6 +589,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report.execute(args)
         if args.command == "run":
             return suite_run.execute(args)
+        if args.command == "fuzz":
+            return fuzz.execute(args)
         return _validate(args)
     except ConformanceError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)

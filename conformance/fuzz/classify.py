@@ -172,8 +172,6 @@ def _invalid(records: Sequence[Result], validator: Validator) -> tuple[int, str]
             continue
         if any(kind_of(f) in ("error", "breaking") for f in record.faults):
             continue
-        if "replayed" in record.notes:
-            continue
         if response.stream:
             found = validator.stream(record.operation, response.body, status=response.status)
         else:
