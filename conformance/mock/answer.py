@@ -411,8 +411,11 @@ def _typical_stream(
 def _stream(mock: Mock, call: Call, code: int, notes: list[str]) -> MockResponse:
     op, body = call.op, call.body
     options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
+    # typical: cut from the JSON answer; edge likewise, so the stream carries the edge values
+    # a JSON answer does (chat's realistic stream below knows no profile)
+    profile = get_profile(call.profile)
     typical = (
-        _typical_stream(mock, call, code, notes) if get_profile(call.profile).semantic else None
+        _typical_stream(mock, call, code, notes) if profile.semantic or profile.boundaries else None
     )
     if typical is not None:
         events = typical[0]

@@ -3,7 +3,8 @@
 No framework in between: the body is read under ``mock.max_body``, ``mock.handle`` answers
 in the event loop (it is CPU-bound and takes about a millisecond), and the ``MockResponse`` is
 written as it says — the delay before the head, one body message per chunk with the interval
-between them, and a dropped connection (the response is left unfinished) when ``drop`` is set.
+(and any stall) before it, and a dropped connection (the response is left unfinished) when
+``drop`` is set.
 A body refused as too large (``413``) and one the client stops sending (it closes the
 connection mid-body) are recorded in the mock's request log all the same
 (``conformance.mock.refusal``).
@@ -170,21 +171,37 @@ async def _send_plain(
 
 
 async def _render(send: Send, response: MockResponse) -> None:
-    """Write a ``MockResponse``: delay, head, chunks (with the interval), end — or drop."""
+    """Write a ``MockResponse``: delay, head, chunks (with the interval and pauses), end — or
+    drop.
+
+    Each chunk is a body message of its own, so the server writes it to the socket at once (the
+    socket has ``TCP_NODELAY``): with a pause between them (``split``), a client's reads see the
+    pieces apart. A JSON body in several chunks keeps its ``content-length``.
+    """
     if response.delay > 0:
         await asyncio.sleep(response.delay)
     headers = _header_list(response)
+    chunks = response.chunks
+    pauses: dict[int, float] = {}
+    for index, seconds in response.pauses:
+        pauses[index] = pauses.get(index, 0.0) + seconds
     if not response.stream and not response.drop:
-        await _send_plain(send, response.status, headers, response.body)
-        return
+        if len(chunks) <= 1 and not pauses:
+            await _send_plain(send, response.status, headers, response.body)
+            return
+        headers.append((b"content-length", str(sum(map(len, chunks))).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     interval = response.interval
-    for index, chunk in enumerate(response.chunks):
-        if index and interval > 0:
-            await asyncio.sleep(interval)
+    for index, chunk in enumerate(chunks):
+        wait = pauses.get(index, 0.0) + (interval if index else 0.0)
+        if wait > 0:
+            await asyncio.sleep(wait)
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
     if response.drop:
         # Returning with the response unfinished makes the server close the connection: the
         # client sees a body cut short (an incomplete chunked read), as when a proxy drops.
         return
+    last = pauses.get(len(chunks), 0.0)
+    if last > 0:
+        await asyncio.sleep(last)
     await send({"type": "http.response.body", "body": b"", "more_body": False})

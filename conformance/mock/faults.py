@@ -1,19 +1,24 @@
 """Faults: named, composable ways for the mock to misbehave, each firing at a rate.
 
 They fuzz HTTP clients (OpenAI SDKs) with what production throws at them: rate limits and 5xx
-answers, slow heads, dropped connections, event streams chunked mid-event, missing ``[DONE]``,
-keep-alive comments, CRLF line ends and truncated JSON. A fault is written
+answers, slow heads, stalls after the head and mid-body, dropped connections, bodies written in
+small paced pieces cut mid-event and mid-character, missing ``[DONE]``, keep-alive comments, CRLF
+line ends, ``id:``/``retry:`` fields, raw UTF-8 and truncated JSON. A fault is written
 ``NAME[=VALUE][:RATE]`` (``"rate-limit:0.1,latency=0.25:0.5,drop"``); it fires on a response
 when ``rng.random() < rate``, so the same seed gives the same faults.
 
 Error faults replace the response (the first that fires wins, and no body fault applies to the
-error); then latency adds to the delay; then body faults reshape the chunks in the order given.
-Body faults work on the joined bytes and keep every existing chunk boundary, so they compose in
-any order (a keep-alive is inserted at an event boundary even after ``split``).
+error); then latency adds to the delay; then body faults reshape the chunks in the order given;
+then the stalls (``stall``, ``stall-mid``) are placed on the final chunks. Body faults work on
+the joined bytes and keep every existing chunk boundary, so they compose in any order (a
+keep-alive is inserted at an event boundary even after ``split``). Each chunk is written to the
+connection on its own (``conformance.mock.app``): ``split`` sets a pause between chunks so that
+a client's reads see the pieces apart instead of merged by the kernel.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
@@ -36,17 +41,36 @@ FAULTS: dict[str, str] = {
     "bad-gateway": "502 with an OpenAI-style error body",
     "unavailable": "503 overloaded with retry-after (=SECONDS, default 1)",
     "latency": "wait SECONDS more before the head (=SECONDS, default 0.5)",
+    "stall": "send the head, then wait SECONDS before the body (=SECONDS, default 2)",
+    "stall-mid": "wait SECONDS halfway through the body, at an event boundary in a stream "
+    "(=SECONDS, default 2)",
     "drop": "send the head and half the body (half the events), then drop the connection",
-    "split": "re-chunk a stream so chunk boundaries fall inside events (even inside UTF-8)",
+    "split": "write a stream in pieces, each its own write with a pause between, so boundaries "
+    "fall inside events and UTF-8 characters (bare: 2-3 pieces per event; =SIZE: pieces of "
+    "SIZE bytes, JSON bodies too)",
     "no-done": "leave out a stream's final 'data: [DONE]' event",
     "keepalive": "send ': keep-alive' comments before the first event and between events",
     "crlf": "end a stream's lines with CRLF",
+    "sse-fields": "give each stream event an 'id:' field and the first one 'retry: 3000'",
+    "utf8": "write non-ASCII as raw UTF-8 in JSON bodies and stream events, not \\u escapes",
     "truncate": "cut a JSON body short at a random byte",
 }
 
-# Faults that take a value (seconds), with its default.
-_DEFAULTS = {"rate-limit": 1.0, "unavailable": 1.0, "latency": 0.5}
+# Faults that take a value in seconds, with its default.
+_DEFAULTS = {
+    "rate-limit": 1.0,
+    "unavailable": 1.0,
+    "latency": 0.5,
+    "stall": 2.0,
+    "stall-mid": 2.0,
+}
 MAX_SECONDS = 3600.0  # the longest a fault may wait or tell a client to wait
+# Faults that take a value in bytes (no default: bare ``split`` cuts each event in 2-3 pieces).
+_SIZES = {"split"}
+MAX_SIZE = 1 << 20  # the largest piece ``split=SIZE`` asks for
+SPLIT_PAUSE = 0.003  # seconds between the pieces of a split body: a loopback read returns first
+MAX_PACING = 30.0  # the most the pauses of one split body add up to (shorter pauses past it)
+RETRY_MS = 3000  # the reconnection time ``sse-fields`` announces
 _ERRORS = ("rate-limit", "server-error", "bad-gateway", "unavailable")
 _SYNTAX = "faults are NAME[=VALUE][:RATE] separated by commas, NAME one of " + ", ".join(FAULTS)
 _EOL = re.compile(rb"\r\n|\r|\n")
@@ -71,6 +95,10 @@ def _problem(name: str, rate: object, value: object) -> str | None:
     if not _is_number(rate) or not 0.0 <= rate <= 1.0:
         return f"rate {rate!r} is not a number in [0, 1]"
     if value is not None:
+        if name in _SIZES:
+            if not _is_number(value) or not value.is_integer() or not 1 <= value <= MAX_SIZE:
+                return f"value {value!r} is not a whole number of bytes from 1 to {MAX_SIZE}"
+            return None
         if name not in _DEFAULTS:
             return f"{name} takes no value"
         if not _is_number(value) or not 0 <= value <= MAX_SECONDS:
@@ -82,8 +110,8 @@ def _problem(name: str, rate: object, value: object) -> str | None:
 class Fault:
     """One fault: its name (a key of :data:`FAULTS`), the rate it fires at, its value if any.
 
-    ``value`` is in seconds (``latency``; ``retry-after`` of ``rate-limit`` and
-    ``unavailable``); ``str(fault)`` is the ``NAME[=VALUE][:RATE]`` form. A bad fault raises
+    ``value`` is in seconds (``latency``, ``stall``, ``stall-mid``; ``retry-after`` of
+    ``rate-limit`` and ``unavailable``) or bytes (``split``); ``str(fault)`` is the ``NAME[=VALUE][:RATE]`` form. A bad fault raises
     :class:`~conformance.errors.InputError`.
 
     >>> str(Fault("latency", 0.5, 0.25))
@@ -180,9 +208,13 @@ def apply_faults(
     if error is None:
         for fault in fired:
             reshape = _BODY_FAULTS.get(fault.name)
-            changed = None if reshape is None else reshape(out, rng)
+            changed = None if reshape is None else reshape(out, fault, rng)
             if changed is not None:
                 out = changed
+                applied.append(fault.name)
+        for fault in fired:  # on the final chunks, whatever the order given
+            if fault.name in ("stall", "stall-mid"):
+                out = _stall(out, fault)
                 applied.append(fault.name)
     return out.with_(faults=(*response.faults, *applied))
 
@@ -278,7 +310,7 @@ def _data(lines: Sequence[bytes]) -> list[bytes]:
     ]
 
 
-def _drop(response: MockResponse, rng: random.Random) -> MockResponse | None:
+def _drop(response: MockResponse, fault: Fault, rng: random.Random) -> MockResponse | None:
     if response.stream:
         chunks = response.chunks[: max(1, len(response.chunks) // 2)]
     else:
@@ -287,20 +319,27 @@ def _drop(response: MockResponse, rng: random.Random) -> MockResponse | None:
     return response.with_(chunks=chunks, drop=True)
 
 
-def _split(response: MockResponse, rng: random.Random) -> MockResponse | None:
-    if not response.stream or not any(len(chunk) > 1 for chunk in response.chunks):
+def _split(response: MockResponse, fault: Fault, rng: random.Random) -> MockResponse | None:
+    size = None if fault.value is None else int(fault.value)
+    if size is None and not response.stream:
+        return None
+    if not any(len(chunk) > (size or 1) for chunk in response.chunks):
         return None
     chunks: list[bytes] = []
     for chunk in response.chunks:
-        if len(chunk) < 2:
+        if size is not None:
+            chunks.extend(chunk[at : at + size] for at in range(0, len(chunk), size))
+        elif len(chunk) < 2:
             chunks.extend([chunk] if chunk else [])
-            continue
-        pieces = min(rng.randint(2, 3), len(chunk))
-        chunks.extend(_slices(chunk, sorted(rng.sample(range(1, len(chunk)), pieces - 1))))
-    return response.with_(chunks=tuple(chunks))
+        else:
+            pieces = min(rng.randint(2, 3), len(chunk))
+            chunks.extend(_slices(chunk, sorted(rng.sample(range(1, len(chunk)), pieces - 1))))
+    # paced, so that each piece reaches the client's reads on its own (not merged by the kernel)
+    pause = min(SPLIT_PAUSE, MAX_PACING / len(chunks))
+    return response.with_(chunks=tuple(chunks), interval=max(response.interval, pause))
 
 
-def _no_done(response: MockResponse, rng: random.Random) -> MockResponse | None:
+def _no_done(response: MockResponse, fault: Fault, rng: random.Random) -> MockResponse | None:
     if not response.stream:
         return None
     body = response.body
@@ -316,7 +355,7 @@ def _no_done(response: MockResponse, rng: random.Random) -> MockResponse | None:
     return response.with_(chunks=kept, headers=_without_length(response.headers))
 
 
-def _keepalive(response: MockResponse, rng: random.Random) -> MockResponse | None:
+def _keepalive(response: MockResponse, fault: Fault, rng: random.Random) -> MockResponse | None:
     body = response.body
     if not response.stream or not body:
         return None
@@ -334,7 +373,7 @@ def _keepalive(response: MockResponse, rng: random.Random) -> MockResponse | Non
     return response.with_(chunks=tuple(chunks), headers=_without_length(response.headers))
 
 
-def _crlf(response: MockResponse, rng: random.Random) -> MockResponse | None:
+def _crlf(response: MockResponse, fault: Fault, rng: random.Random) -> MockResponse | None:
     if not response.stream:
         return None
     body = response.body
@@ -348,7 +387,7 @@ def _crlf(response: MockResponse, rng: random.Random) -> MockResponse | None:
     return response.with_(chunks=tuple(chunks), headers=_without_length(response.headers))
 
 
-def _truncate(response: MockResponse, rng: random.Random) -> MockResponse | None:
+def _truncate(response: MockResponse, fault: Fault, rng: random.Random) -> MockResponse | None:
     if response.stream or "json" not in response.content_type.lower():
         return None
     body = response.body
@@ -359,11 +398,139 @@ def _truncate(response: MockResponse, rng: random.Random) -> MockResponse | None
     return response.with_(chunks=(body[:cut],), headers=_without_length(response.headers))
 
 
-_BODY_FAULTS: dict[str, Callable[[MockResponse, random.Random], MockResponse | None]] = {
+def _rewritten(
+    response: MockResponse, edits: Sequence[tuple[int, int, bytes]]
+) -> tuple[bytes, ...]:
+    """The chunks with each ``(start, end, new)`` edit made to the joined bytes (sorted, apart),
+    every chunk boundary kept: one inside an edited span moves to its end, one at an insertion
+    point stays before what is inserted."""
+    body = response.body
+    parts: list[bytes] = []
+    at = 0
+    for start, end, new in edits:
+        parts += [body[at:start], new]
+        at = end
+    parts.append(body[at:])
+    bounds: list[int] = []
+    shift = 0
+    pending = iter(edits)
+    edit = next(pending, None)
+    for bound in _bounds(response.chunks):
+        while edit is not None and edit[1] <= bound and edit[0] < bound:
+            shift += len(edit[2]) - (edit[1] - edit[0])
+            edit = next(pending, None)
+        if edit is not None and edit[0] < bound < edit[1]:  # inside: to the end of the new text
+            bounds.append(edit[0] + shift + len(edit[2]))
+        else:
+            bounds.append(bound + shift)
+    return tuple(_slices(b"".join(parts), sorted(set(bounds))))
+
+
+def _sse_fields(response: MockResponse, fault: Fault, rng: random.Random) -> MockResponse | None:
+    body = response.body
+    if not response.stream or not body:
+        return None
+    newline = b"\r\n" if b"\r\n" in body else b"\n"
+    edits: list[tuple[int, int, bytes]] = []
+    for start, _, lines in _blocks(body):
+        names = {line.partition(b":")[0] for line in lines}
+        if b"data" not in names or b"id" in names:
+            continue
+        fields = b"id: %d%s" % (len(edits) + 1, newline)
+        if not edits:
+            fields = b"retry: %d%s%s" % (RETRY_MS, newline, fields)
+        edits.append((start, start, fields))
+    if not edits:
+        return None
+    return response.with_(
+        chunks=_rewritten(response, edits), headers=_without_length(response.headers)
+    )
+
+
+# a JSON escape: a surrogate pair, another \uXXXX, or any other escaped character
+_ESCAPE = re.compile(
+    rb"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\."
+)
+
+
+def _raw(match: re.Match[bytes]) -> bytes:
+    """A ``\\uXXXX`` escape (or pair) of a non-ASCII character as its UTF-8 bytes; an escaped
+    ASCII character or a lone surrogate (no UTF-8 for it) as it was."""
+    high, low, single = match.groups()
+    if high is not None:
+        code = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        return chr(code).encode()
+    if single is not None:
+        code = int(single, 16)
+        if code >= 0x80 and not 0xD800 <= code <= 0xDFFF:
+            return chr(code).encode()
+    return match.group()
+
+
+def _unescaped(data: bytes, offset: int) -> list[tuple[int, int, bytes]]:
+    """The edits that write JSON text's non-ASCII escapes as raw UTF-8 (``offset``: where
+    ``data`` starts in the body)."""
+    return [
+        (offset + m.start(), offset + m.end(), raw)
+        for m in _ESCAPE.finditer(data)
+        if (raw := _raw(m)) != m.group()
+    ]
+
+
+def _utf8(response: MockResponse, fault: Fault, rng: random.Random) -> MockResponse | None:
+    body = response.body
+    edits: list[tuple[int, int, bytes]] = []
+    if response.stream:
+        # only data lines that are JSON: an escape in other text is the text itself
+        for match in _LINE.finditer(body):
+            name, colon, value = match.group().rstrip(b"\r\n").partition(b":")
+            if name != b"data" or b"\\u" not in value:
+                continue
+            try:
+                json.loads(value)
+            except ValueError:
+                continue
+            edits += _unescaped(value, match.start() + len(name) + len(colon))
+    elif "json" in response.content_type.lower():
+        edits = _unescaped(body, 0)
+    if not edits:
+        return None
+    return response.with_(
+        chunks=_rewritten(response, edits), headers=_without_length(response.headers)
+    )
+
+
+def _stall(response: MockResponse, fault: Fault) -> MockResponse:
+    """A pause of ``fault.seconds`` right after the head (``stall``) or halfway through the body
+    (``stall-mid``: at the first event boundary past the middle of a stream, else between the
+    halves of the middle chunk, cut in two when there is only one)."""
+    chunks = response.chunks
+    if fault.name == "stall" or not chunks:
+        index = 0
+    else:
+        body = response.body
+        half = len(body) // 2
+        starts = list(accumulate((len(c) for c in chunks), initial=0))[:-1]
+        events = {end for _, end, _ in _blocks(body)} if response.stream else set()
+        at = next((i for i, s in enumerate(starts) if s >= half and s in events), None)
+        if at is None:
+            at = next((i for i, s in enumerate(starts) if s >= half and i), None)
+        if at is None:  # one chunk (a JSON body): cut it in two
+            last = chunks[-1]
+            cut = max(1, len(last) // 2)
+            chunks = (*chunks[:-1], *_slices(last, [cut]))
+            at = len(chunks) - 1
+        index = at
+    return response.with_(chunks=chunks, pauses=(*response.pauses, (index, fault.seconds)))
+
+
+_BODY_FAULTS: dict[str, Callable[[MockResponse, Fault, random.Random], MockResponse | None]] = {
     "drop": _drop,
     "split": _split,
     "no-done": _no_done,
     "keepalive": _keepalive,
     "crlf": _crlf,
+    "sse-fields": _sse_fields,
+    "utf8": _utf8,
     "truncate": _truncate,
 }

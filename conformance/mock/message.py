@@ -2,7 +2,8 @@
 
 A ``MockRequest`` is what a client sent; a ``MockResponse`` is what the mock answers, as the
 byte chunks to write (one per SSE event for streams) plus how to write them: a delay before the
-head, a pause between chunks, and whether to drop the connection after the last chunk. The
+head, a pause between chunks, longer pauses before given chunks (a stall), and whether to drop
+the connection after the last chunk. The
 respx adapter and the ASGI app both render a ``MockResponse`` the same way.
 """
 
@@ -51,9 +52,11 @@ class MockRequest:
 class MockResponse:
     """One answer: status, headers and the body as chunks, with how to deliver them.
 
-    ``chunks`` are written in order (an SSE stream has one chunk per event); ``delay`` seconds
-    pass before the head is sent and ``interval`` seconds between chunks; ``drop`` closes the
-    connection without finishing the response once the chunks are written. ``operation`` and
+    ``chunks`` are written in order (an SSE stream has one chunk per event), each as a write of
+    its own; ``delay`` seconds pass before the head is sent and ``interval`` seconds between
+    chunks; ``pauses`` are ``(index, seconds)``: wait that long more before writing chunk
+    ``index`` (``0``: right after the head; ``len(chunks)``: before ending the response);
+    ``drop`` closes the connection without finishing the response once the chunks are written. ``operation`` and
     ``violations`` say what the request was and what was wrong with it (for the request log).
 
     >>> MockResponse(200, {"content-type": "application/json"}, (b'{"ok":true}',)).body
@@ -65,6 +68,7 @@ class MockResponse:
     chunks: tuple[bytes, ...] = ()
     delay: float = 0.0
     interval: float = 0.0
+    pauses: tuple[tuple[int, float], ...] = ()
     drop: bool = False
     stream: bool = False
     operation: str | None = None

@@ -27,7 +27,7 @@ PROPERTY = settings(
 CHAT = "createChatCompletion"
 VIOLATION = Violation("'model' is a required property", where="request.body", keyword="required")
 ERROR_FAULTS = ("rate-limit", "server-error", "bad-gateway", "unavailable")
-STREAM_FAULTS = ("split", "crlf", "keepalive", "no-done")
+STREAM_FAULTS = ("split", "crlf", "keepalive", "no-done", "sse-fields")
 
 
 # -- realistic answers --------------------------------------------------------------------------
@@ -127,6 +127,10 @@ def test_names_are_the_contract() -> None:
         "keepalive",
         "crlf",
         "truncate",
+        "stall",
+        "stall-mid",
+        "sse-fields",
+        "utf8",
     }
     assert all(description and "\n" not in description for description in FAULTS.values())
 
@@ -492,7 +496,9 @@ def test_rate_zero_never_fires_and_rate_one_always_does(name: str) -> None:
             got = fire(original, f"{name}:1", seed)
             if name in ERROR_FAULTS or name in ("latency", "drop"):
                 assert got.faults == (name,)
-    assert fire(chat_stream(), f"{name}:1").faults == (() if name == "truncate" else (name,))
+    # truncate leaves streams alone; utf8 has nothing to do on a stream already in raw UTF-8
+    no_op = name in ("truncate", "utf8")
+    assert fire(chat_stream(), f"{name}:1").faults == (() if no_op else (name,))
 
 
 @pytest.mark.parametrize(("rate", "expected"), [(0.0, 0), (1.0, 2000)])
