@@ -77,6 +77,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     fuzz.add_argument("--loop", type=_count, default=5, help="most requests to one path (5)")
     fuzz.add_argument("--results", metavar="F.jsonl", default=None, help="write every exchange")
+    fuzz.add_argument(
+        "--minimize",
+        type=_count0,
+        default=0,
+        metavar="BUDGET",
+        help="shrink each client finding to the smallest spec-valid answer that still breaks "
+        "the client, re-running it at most BUDGET times (default 0: off)",
+    )
     fuzz.add_argument("--serve", action="store_true", help="replay: serve until interrupted")
     fuzz.set_defaults(client=[])
     _split_at_dashes(fuzz)
@@ -165,6 +173,8 @@ def execute(args: argparse.Namespace) -> int:
                         f"case {done.case.id} [{done.case.call or '-'} {done.case.profile} "
                         f"{done.case.faults or 'no faults'}]: {label}: {outcome.detail}"
                     )
+                    if args.minimize and outcome.kind == "client":
+                        _shrink(harness, done, args, time.monotonic() - started)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -177,6 +187,27 @@ def execute(args: argparse.Namespace) -> int:
     if findings and args.results:
         print(f"replay one: conformance fuzz replay CASE --results {args.results}")
     return 1 if findings else 0
+
+
+def _shrink(harness: Any, done: Any, args: argparse.Namespace, elapsed: float) -> None:
+    """Print the smallest answer that still breaks the client, and how to see it again."""
+    import json
+
+    from ..fuzz.shrink import shrink
+
+    found = shrink(harness, done, budget=args.minimize)
+    if found is None:
+        print("  (not minimized: the answer was an error, cut by a fault, or not JSON)")
+        return
+    answer = found.answer
+    if isinstance(answer, tuple):  # stream events
+        answer = [getattr(e, "data", e) for e in answer]
+    text = json.dumps(answer, ensure_ascii=False)
+    more = " (budget spent)" if found.exhausted else ""
+    print(f"  minimal answer ({found.calls} runs{more}, at {elapsed:.0f}s): {text[:400]}")
+    print(f"  exercises {found.exercises or '(the whole answer)'}")
+    if args.results:
+        print(f"  reproduce: conformance fuzz replay {done.case.id} --results {args.results}")
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -36,7 +36,7 @@ DEFAULT_FAULTS: tuple[str, ...] = (
     "truncate",
     "no-done",
     "split",
-    "split=1",
+    "split=97",
     "keepalive",
     "crlf",
     "sse-fields",

@@ -8,7 +8,8 @@ declare: for openai-python anything but an ``openai.*`` error; see :data:`TYPED`
 ``error-on-valid`` (it failed though every answer was a spec-valid 2xx, framed however the
 wire faults framed it), ``truncation-accepted`` (it succeeded on an answer cut short),
 ``oracle-mismatch`` (what it printed as parsed differs from what was served); a failure on an
-error answer or a fault that breaks or delays the answer is **expected**; the rest is **ok**.
+error answer or a fault that breaks or delays the answer is **expected**; a timeout while the
+mock was still writing a paced answer is **inconclusive**; the rest is **ok**.
 
 >>> classify(run, records, validator).kind  # doctest: +SKIP
 'client'
@@ -61,7 +62,8 @@ class Run:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The verdict on a run: ``kind`` (``ok``, ``expected``, ``client``, ``mock``), ``symptom``
+    """The verdict on a run: ``kind`` (``ok``, ``expected``, ``client``, ``mock``,
+    ``inconclusive``: timed out while the mock was still writing a slow answer), ``symptom``
     (``hang``, ``loop``, ``untyped-exception``…; ``""`` when ok), ``detail`` (one line of
     evidence), ``exchange`` (index in the session's records of the answer it is about, or -1).
 
@@ -211,6 +213,11 @@ def classify(
         if record.request is not None and not record.valid:
             return Outcome("client", "invalid-request", str(record.errors[0]), index)
     if run.timed_out:
+        slowest = max(records, key=_delivery, default=None)
+        if slowest is not None and _delivery(slowest) >= run.seconds / 2:
+            pieces = len(slowest.response.chunks or ()) if slowest.response is not None else 0
+            why = f"the mock was still writing ({pieces} pieces, about {_delivery(slowest):.0f}s)"
+            return Outcome("inconclusive", "", why, records.index(slowest))
         return Outcome("client", "hang", f"no exit within {run.seconds:.1f}s", len(records) - 1)
     paths = Counter((r.method, r.path) for r in records)
     if paths:
@@ -267,6 +274,16 @@ def _oracle(run: Run, records: Sequence[Result]) -> Outcome:
         more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
         return Outcome("client", "oracle-mismatch", differences[0] + more, index)
     return Outcome("ok", exchange=index)
+
+
+def _delivery(record: Result) -> float:
+    """About how long the mock takes to write an answer: its delay, pauses, and a write each
+    chunk (a millisecond: what a paced write costs on a busy machine)."""
+    response = record.response
+    if response is None:
+        return 0.0
+    count = len(response.chunks or ())
+    return response.delay + count * (response.interval + 0.001)
 
 
 def _tail(stderr: str, exception: str | None) -> str:

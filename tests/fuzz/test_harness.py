@@ -3,6 +3,7 @@ it finds and classifies them, replays a case byte for byte, and keeps sessions i
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,3 +207,15 @@ def test_cli_bad_input_is_one_line_exit_2(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_finding_is_shrunk_to_a_minimal_valid_answer(spec: Spec) -> None:
+    from conformance.fuzz.shrink import shrink
+
+    with Harness(spec, planted("nonascii"), seed="7") as harness:
+        done = harness.run_case(Case("1", "", "edge"))
+        found = shrink(harness, done, budget=60)
+    assert found is not None and found.exercises.startswith("/choices/0/")
+    text = json.dumps(found.answer, ensure_ascii=False)
+    assert not text.isascii() and len(text) < 400
+    assert Validator(spec).response("createChatCompletion", body=found.answer) == []
