@@ -263,7 +263,7 @@ def _oracle(run: Run, records: Sequence[Result]) -> Outcome:
         return Outcome("ok")
     index = answered[-1]
     try:
-        got = json.loads(run.stdout.strip().splitlines()[-1]) if run.stdout.strip() else None
+        got = json.loads(run.stdout.strip().split("\n")[-1]) if run.stdout.strip() else None
     except ValueError:
         return Outcome("client", "oracle-mismatch", "stdout is not JSON", index)
     if got is None:

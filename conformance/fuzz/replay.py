@@ -49,7 +49,7 @@ def load_case(path: str | Path, case_id: str) -> Recorded:
     'chat-stream'
     """
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     doc = Document.from_jsonl(lines)
