@@ -70,7 +70,7 @@ def to_mock_request(request: httpx.Request) -> MockRequest:
 
 class ChunkStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     """A response body that yields each chunk separately, pausing ``interval`` seconds between
-    chunks and raising ``httpx.RemoteProtocolError`` after the last one when ``drop`` is set.
+    chunks (and ``pauses``' seconds before the chunks they name: a stall) and raising ``httpx.RemoteProtocolError`` after the last one when ``drop`` is set.
 
     ``delay`` is the pause before the head (the router waits it out, not the stream);
     ``read_timeout`` is the client's: a pause longer than it ends in ``httpx.ReadTimeout``.
@@ -87,26 +87,44 @@ class ChunkStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         interval: float = 0.0,
         drop: bool = False,
         read_timeout: float | None = None,
+        pauses: Iterable[tuple[int, float]] = (),
     ) -> None:
         self.chunks = tuple(chunks)
         self.delay = delay
         self.interval = interval
         self.drop = drop
         self.read_timeout = read_timeout
+        self.pauses: dict[int, float] = {}
+        for index, seconds in pauses:  # a stall: more to wait before chunk ``index``
+            self.pauses[index] = self.pauses.get(index, 0.0) + seconds
+
+    def _waits(self) -> list[float]:
+        """What to wait before each chunk, and before the end."""
+        count = len(self.chunks)
+        return [
+            self.pauses.get(i, 0.0) + (self.interval if 0 < i < count else 0.0)
+            for i in range(count + 1)
+        ]
 
     def __iter__(self) -> Iterator[bytes]:
+        waits = self._waits()
         for index, chunk in enumerate(self.chunks):
-            if index and self.interval > 0:
-                _wait(self.interval, self.read_timeout)
+            if waits[index] > 0:
+                _wait(waits[index], self.read_timeout)
             yield chunk
+        if waits[-1] > 0 and not self.drop:
+            _wait(waits[-1], self.read_timeout)
         if self.drop:
             raise httpx.RemoteProtocolError(DROP_MESSAGE)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        waits = self._waits()
         for index, chunk in enumerate(self.chunks):
-            if index and self.interval > 0:
-                await _async_wait(self.interval, self.read_timeout)
+            if waits[index] > 0:
+                await _async_wait(waits[index], self.read_timeout)
             yield chunk
+        if waits[-1] > 0 and not self.drop:
+            await _async_wait(waits[-1], self.read_timeout)
         if self.drop:
             raise httpx.RemoteProtocolError(DROP_MESSAGE)
 
@@ -151,6 +169,7 @@ def to_httpx_response(
             interval=response.interval,
             drop=response.drop,
             read_timeout=timeout.get("read"),
+            pauses=response.pauses,
         ),
         request=request,
     )

@@ -435,3 +435,15 @@ def test_utf8_leaves_non_json_data_alone() -> None:
 def test_bad_values(text: str) -> None:
     with pytest.raises(Exception, match="fault"):
         parse_faults(text)
+
+
+def test_the_respx_transport_waits_out_a_stall_too() -> None:
+    import httpx
+
+    from conformance.mock.transport import ChunkStream
+
+    stream = ChunkStream((b"a", b"b"), pauses=((1, 5.0),), read_timeout=0.05)
+    got: list[bytes] = []
+    with pytest.raises(httpx.ReadTimeout):
+        got.extend(stream)
+    assert got == [b"a"]
