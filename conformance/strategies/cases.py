@@ -70,7 +70,9 @@ class RequestCase:
         elif kind == "application/x-www-form-urlencoded":
             kwargs["data"] = form_parts(self.body)[0]
         else:
-            kwargs["content"] = json.dumps(self.body).encode()
+            # bytes are sent as they are (a malformed body, on purpose)
+            raw = self.body if isinstance(self.body, bytes) else json.dumps(self.body).encode()
+            kwargs["content"] = raw
             kwargs["headers"].setdefault("content-type", self.media_type)
         return kwargs
 

@@ -123,11 +123,58 @@ def cases_for(
                     expects=bad.expected,
                 )
             )
+    if negative:
+        out += _error_probes(op, [c for c in out if c.kind == "positive"])
     out += probes_for(op, target, budget)
     return out
 
 
 _HELLO = [{"role": "user", "content": "Say hello in one word."}]
+_BAD_JSON = b'{"model": "gpt-4o-mini", "input": '  # cut short: not JSON
+
+
+def _error_probes(op: Operation, valid: list[Case]) -> list[Case]:
+    """Requests every server must refuse with a 4xx and OpenAI's envelope: a body that is not
+    JSON, and an empty object where the body requires fields."""
+    body = op.request_body
+    media = body.content.get("application/json") if body is not None else None
+    first = next((c.request for c in valid if c.request.media_type == "application/json"), None)
+    if body is None or media is None or first is None:
+        return []
+    out = [
+        Case(
+            "negative",
+            replace(first, body=_BAD_JSON),
+            "negative: the body is not JSON",
+            op.path,
+            expects=Violation("not JSON", where="request.body", code="request.decode"),
+            probe="bad-json",
+        )
+    ]
+    if isinstance(first.body, dict) and any(first.body):
+        out.append(
+            Case(
+                "negative",
+                replace(first, body={}),
+                "negative: an empty object for a body with required fields",
+                op.path,
+                expects=Violation("empty", where="request.body", code="schema.required"),
+                probe="empty-body",
+            )
+        )
+    return out
+
+
+def no_auth(cases: list[Case]) -> list[Case]:
+    """One valid request sent without the API key: a server that wants one must answer 401 (or
+    403) with OpenAI's envelope; one that wants none answers it as usual (not a failure)."""
+    first = next((c for c in cases if c.kind == "positive" and c.request.method == "GET"), None)
+    first = first or next((c for c in cases if c.kind == "positive"), None)
+    if first is None:
+        return []
+    return [
+        Case("probe", first.request, "probe: no API key", first.operation_path, probe="no-auth")
+    ]
 
 
 def probes_for(op: Operation, target: Target, budget: Budget) -> list[Case]:

@@ -26,7 +26,7 @@ from ..results import Document, Redactor, Result
 from ..results.document import spec_info
 from ..spec import Operation, Spec
 from ..validate import Validator
-from .cases import Case, cases_for
+from .cases import Case, cases_for, no_auth
 from .checks import judge
 from .grade import Noter, grade
 from .target import Budget, Target
@@ -122,6 +122,9 @@ def run_suite(
         cases += cases_for(
             spec, op, target, budget, seed=seed, positive=positive, negative=negative
         )
+    cases = [c for c in cases if c.probe != "empty-body" or _requires(validator, c)]
+    if "Authorization" in target.request_headers():
+        cases += no_auth(cases)
     results: list[Result | None] = [None] * len(cases)
     interrupted = False
     emitted = 0
@@ -142,7 +145,7 @@ def run_suite(
 
         def one(index: int) -> None:
             case = cases[index]
-            sent = send(case.request, case.label)
+            sent = send(case.request, case.label, auth=case.probe != "no-auth")
             if sent is None:
                 return  # the budget is spent
             results[index] = judge(validator, case, sent).redacted(redactor)
@@ -199,6 +202,18 @@ def run_suite(
         "budget_spent": spent,
     }
     return Document(done_results, spec=spec_info(spec), run=run, verdicts=verdicts)
+
+
+def _requires(validator: Validator, case: Case) -> bool:
+    """Whether the operation refuses an empty JSON object (it requires some field)."""
+    found = validator.request(
+        case.operation,
+        path_params={k: str(v) for k, v in case.request.path_params.items()},
+        query=case.request.query_string(),
+        body={},
+        content_type="application/json",
+    )
+    return any(v.code == "schema.required" for v in found)
 
 
 def _parallel(one: Callable[[int], None], count: int, workers: int, send: Sender) -> None:

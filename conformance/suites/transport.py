@@ -112,11 +112,14 @@ class Sender:
 
     # -- sending -------------------------------------------------------------------------------
 
-    def __call__(self, case: RequestCase, name: str = "") -> Result | None:
-        """The exchange of one case (``None``: the budget is spent, nothing was sent)."""
+    def __call__(self, case: RequestCase, name: str = "", *, auth: bool = True) -> Result | None:
+        """The exchange of one case (``None``: the budget is spent, nothing was sent);
+        ``auth=False`` leaves the API key out."""
         request = self._client.build_request(
             case.method, case.url(self.target.base_url), **case.httpx_kwargs()
         )
+        if not auth:
+            request.headers.pop("authorization", None)
         request.read()  # a multipart body is a stream: read it once, to send and to record
         for attempt in range(self.budget.retries + 1):
             try:

@@ -169,8 +169,9 @@ def usage_mismatch(handle: Handle, request: MockRequest) -> MockResponse:
 def n_ignored(handle: Handle, request: MockRequest) -> MockResponse:
     """Chat ``n: 2`` (or more) answered with one choice: ``n`` is dropped before answering."""
     asked = _asked(request)
-    if not _is(request, CHAT) or "n" not in asked:
-        return handle(request)
+    n = asked.get("n")
+    if not _is(request, CHAT) or not isinstance(n, int) or isinstance(n, bool) or n < 2:
+        return handle(request)  # an invalid n is still refused, as the server validates it
     return _reasked(handle, request, {k: v for k, v in asked.items() if k != "n"})
 
 

@@ -37,8 +37,9 @@ Key = tuple[str, str, str, str]  # operation, check, axis, grade
 
 
 def _on_errors(check: str) -> set[Key]:
-    """``check`` failed on every operation whose negative cases the mock answers 4xx."""
-    return {(op, check, "semantics", "fail") for op in (CHAT, LEGACY, EMBED)}
+    """``check`` failed on every operation whose negative cases the mock answers 4xx, and on
+    listModels, whose request without the key (the suite's no-auth probe) it answers 401."""
+    return {(op, check, "semantics", "fail") for op in (CHAT, LEGACY, EMBED, "listModels")}
 
 
 # deviation → the verdicts it adds to the baseline's (whose verdicts are all pass)
