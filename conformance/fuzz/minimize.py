@@ -1,7 +1,7 @@
 """Minimization: the smallest spec-valid answer that still breaks a client.
 
 Delta debugging over the JSON tree of a response body: drop keys and array items (in halves,
-then one by one), replace values by ``null``, shorten strings (to ``""``, then to either half),
+then one by one), replace values by ``null``, shorten strings (to ``""``, either half, then one character less at either end),
 simplify numbers (``0``, ``1``, halved, integral) and booleans (``false``). For a stream (a
 sequence of ``sse.Event``), events are dropped the same way and each event's JSON data is
 simplified like a body; data that is not JSON (``[DONE]``) and event names are kept.
@@ -210,7 +210,7 @@ def _candidates(tree: Any, path: Path) -> Iterator[_Candidate]:
             yield _Candidate(_set(tree, path, kept_items), Step(action, pointer), at)
     elif isinstance(value, str):
         half = len(value) // 2
-        for shorter in dict.fromkeys(["", value[:half], value[half:]]):
+        for shorter in dict.fromkeys(["", value[:half], value[half:], value[1:], value[:-1]]):
             if len(shorter) < len(value):
                 detail = f"{_show(value)} → {_show(shorter)}"
                 yield _Candidate(_set(tree, path, shorter), Step("shorten", here, detail), path)
