@@ -220,28 +220,21 @@ def grade(
                     errata[op].append(note)
         for v in result.violations:
             axis, g, note = _graded(v, result, op, noter)
-            key = (op, v.code, axis)
-            entry = found.setdefault(key, {"grades": [], "notes": [], "message": "", "results": []})
-            entry["grades"].append(g)
-            if note and note not in entry["notes"]:
-                entry["notes"].append(note)
-            if g == worst(entry["grades"]) and (not entry["message"] or g != "pass"):
-                entry["message"] = entry["message"] if entry["results"] else str(v)
-            if index not in entry["results"] and len(entry["results"]) < _MAX_SHOWN:
-                entry["results"].append(index)
-    verdicts = [
-        Verdict(
-            op,
-            code,
-            axis,
-            worst(e["grades"]),
-            (code,),
-            tuple(e["notes"]),
-            e["message"],
-            tuple(e["results"]),
+            entry = found.setdefault((op, v.code, axis), {"seen": [], "results": []})
+            entry["seen"].append((g, str(v), note, index))
+    verdicts = []
+    for (op, code, axis), entry in found.items():
+        # the verdict shows the violations of its worst grade: their first message, their
+        # notes, and the exchanges with them first
+        grade_ = worst(g for g, _, _, _ in entry["seen"])
+        shown = [s for s in entry["seen"] if s[0] == grade_]
+        notes = tuple(dict.fromkeys(n for _, _, n, _ in shown if n))
+        indexes = list(dict.fromkeys([i for *_, i in shown] + [i for *_, i in entry["seen"]]))
+        verdicts.append(
+            Verdict(
+                op, code, axis, grade_, (code,), notes, shown[0][1], tuple(indexes[:_MAX_SHOWN])
+            )
         )
-        for (op, code, axis), e in found.items()
-    ]
     for op, indexes in ran.items():
         verdicts += _clean(op, indexes, verdicts, judged[op], cases, errata[op])
     for op, why in (unsupported or {}).items():
