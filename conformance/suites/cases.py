@@ -20,6 +20,7 @@ from ..errors import InputError
 from ..mock.draw import draw
 from ..spec import Operation, Spec
 from ..strategies import RequestCase, invalid_requests, requests
+from ..strategies.cases import quote_segment
 from ..validate import Violation
 from .target import Budget, Target
 
@@ -57,6 +58,7 @@ def _adjusted(
 ) -> RequestCase:
     """The target's model, and small token limits; for a negative case (``broken``) only the
     model, unless the model is what it breaks (its broken value must reach the server)."""
+    request = _model_path(request, target) if broken is None else request
     body = request.body
     if not isinstance(body, dict) or request.media_type is None:
         return request
@@ -76,6 +78,21 @@ def _adjusted(
             "max_tokens" if request.operation == "createCompletion" else "max_completion_tokens"
         ] = budget.max_tokens
     return replace(request, body=body)
+
+
+def _model_path(request: RequestCase, target: Target) -> RequestCase:
+    """A ``{model}`` in the path names one of the target's models (a drawn one does not exist)."""
+    if "model" not in request.path_params:
+        return request
+    models = target.models
+    model = models.get("chat") or models.get("embeddings") or target.default_model
+    model = model or next(iter(models.values()), None)
+    if model is None:
+        return request
+    old = quote_segment(request.path_params["model"])
+    head, sep, tail = request.path.rpartition(old)
+    path = head + quote_segment(model) + tail if sep else request.path
+    return replace(request, path=path, path_params={**request.path_params, "model": model})
 
 
 def cases_for(

@@ -37,6 +37,10 @@ _UNSUPPORTED_TEXT = re.compile(
     r"|unknown (?:parameter|field|argument)|extra (?:fields|inputs) (?:are )?not permitted",
     re.I,
 )
+# what a router answers for a path it has no route for (Starlette/FastAPI, Flask, Go, Express…)
+_GENERIC_404 = re.compile(
+    r"(?:404[: ]*)?(?:not found|page not found|unknown route|no route[^.]*|cannot \w+ \S+)\.?", re.I
+)
 # what a stack trace or a server path looks like, in the languages servers are written in
 _DISCLOSURE = re.compile(
     r"Traceback \(most recent call last\)"
@@ -92,7 +96,16 @@ def unserved(ctx: Context, status: int | None, body: Any) -> bool:
     """
     if status in (405, 501):
         return True
-    return status == 404 and ("{" not in ctx.case.operation_path or not _error(body))
+    if status != 404:
+        return False
+    if "{" not in ctx.case.operation_path:
+        return True  # no id in the route: a 404 means the route itself is not there
+    if _error(body):
+        return False  # an id that does not exist, told properly
+    # a route with ids: only a router's generic 404 says the route is not there; a message of
+    # the server's own ("model x does not exist") is its not-found answer, in the wrong shape
+    detail = body.get("detail") if isinstance(body, dict) else body
+    return not isinstance(detail, str) or bool(_GENERIC_404.fullmatch(detail.strip()))
 
 
 def server_error(ctx: Context, result: Result) -> list[Violation]:
