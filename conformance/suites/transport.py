@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -127,10 +128,31 @@ class Sender:
             except _Exhausted:
                 return None
             result, retry = self._once(case.operation, request, name)
+            if result.response is None and _reset(result):
+                result = self._fresh(case.operation, request, name, result)
             if retry is None or attempt == self.budget.retries:
                 return result
             time.sleep(retry)
         return result  # pragma: no cover - the loop always returns
+
+    def _fresh(self, operation: str, request: httpx.Request, name: str, failed: Result) -> Result:
+        """The request again on a new connection, after a kept-alive one was reset before any
+        answer (a server that closes after an error without saying ``connection: close``):
+        what an SDK's retry sees; the reset stays on the result as a warning."""
+        why = next(v.message for v in failed.violations if v.code == "transport.error")
+        try:
+            self._take()
+        except _Exhausted:
+            return failed
+        again, _ = self._once(operation, request, name)
+        warning = Violation(
+            f"the kept-alive connection was reset before any answer ({why}); the request was "
+            "answered on a new connection",
+            where="transport",
+            code="transport.error",
+            severity="warning",
+        )
+        return replace(again, violations=(warning, *again.violations))
 
     def _once(
         self, operation: str, request: httpx.Request, name: str
@@ -208,6 +230,15 @@ class Sender:
         if total:
             with self._lock:
                 self.tokens += total
+
+
+def _reset(result: Result) -> bool:
+    """Whether the exchange failed on a connection reset or closed before any answer."""
+    return any(
+        v.code == "transport.error"
+        and ("reset" in v.message.lower() or "disconnected" in v.message.lower())
+        for v in result.violations
+    )
 
 
 def _usage_total(body: bytes) -> int:
