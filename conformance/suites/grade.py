@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..results import Result, Verdict, axis_of, worst
@@ -235,6 +236,7 @@ def grade(
                 op, code, axis, grade_, (code,), notes, shown[0][1], tuple(indexes[:_MAX_SHOWN])
             )
         )
+    verdicts = _unserved(verdicts, judged)
     for op, indexes in ran.items():
         verdicts += _clean(op, indexes, verdicts, judged[op], cases, errata[op])
     for op, why in (unsupported or {}).items():
@@ -257,6 +259,36 @@ def grade(
     }
     verdicts.sort(key=lambda v: (rank[v.grade], v.operation, v.axis, v.check))
     return verdicts
+
+
+# what says nothing more about an operation whose route the server does not serve
+_MOOT = ("error.envelope", "error.accepted", "capability.refused")
+
+
+def _unserved(verdicts: list[Verdict], judged: dict[str, set[str]]) -> list[Verdict]:
+    """An operation the server does not serve (unsupported, and no success answer) is graded
+    on that alone: how it refuses requests on the absent route is moot (a 5xx or a leaked
+    stack trace still fails)."""
+    absent = {
+        v.operation
+        for v in verdicts
+        if v.grade == "unsupported"
+        and v.check == "capability.unsupported"
+        and not judged[v.operation]
+    }
+    moot = [v for v in verdicts if v.operation in absent and v.check in _MOOT]
+    if not moot:
+        return verdicts
+    kept = [v for v in verdicts if v not in moot]
+    out = []
+    for v in kept:
+        left = [m for m in moot if m.operation == v.operation]
+        if v.operation in absent and v.check == "capability.unsupported" and left:
+            checks = ", ".join(sorted({m.check for m in left}))
+            note = f"the route is not served: {checks} on its refusals left out"
+            v = replace(v, notes=(*v.notes, note))
+        out.append(v)
+    return out
 
 
 def _clean(
