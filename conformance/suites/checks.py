@@ -39,7 +39,9 @@ _UNSUPPORTED_TEXT = re.compile(
 )
 # what a router answers for a path it has no route for (Starlette/FastAPI, Flask, Go, Express…)
 _GENERIC_404 = re.compile(
-    r"(?:404[: ]*)?(?:not found|page not found|unknown route|no route[^.]*|cannot \w+ \S+)\.?", re.I
+    r"(?:404[: ]*)?(?:not found|page not found|unknown route|no route[^.]*|cannot \w+ \S+"
+    r"|invalid url \(\w+ [^)]*\))\.?",  # the last: OpenAI's own words for a path it lacks
+    re.I,
 )
 # what a stack trace or a server path looks like, in the languages servers are written in
 _DISCLOSURE = re.compile(
@@ -100,12 +102,16 @@ def unserved(ctx: Context, status: int | None, body: Any) -> bool:
         return False
     if "{" not in ctx.case.operation_path:
         return True  # no id in the route: a 404 means the route itself is not there
-    if _error(body):
-        return False  # an id that does not exist, told properly
-    # a route with ids: only a router's generic 404 says the route is not there; a message of
-    # the server's own ("model x does not exist") is its not-found answer, in the wrong shape
-    detail = body.get("detail") if isinstance(body, dict) else body
-    return not isinstance(detail, str) or bool(_GENERIC_404.fullmatch(detail.strip()))
+    # a route with ids: only a router's generic 404 ("Not Found", "unknown route") says the
+    # route is not there; a message of the server's own ("No file found with id 'x'", "model x
+    # does not exist") is its not-found answer, its shape judged by error.envelope
+    error = _error(body)
+    detail = (
+        error.get("message") if error else body.get("detail") if isinstance(body, dict) else None
+    )
+    if not isinstance(detail, str):
+        return not error
+    return bool(_GENERIC_404.fullmatch(detail.strip()))
 
 
 def server_error(ctx: Context, result: Result) -> list[Violation]:
