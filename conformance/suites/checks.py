@@ -253,8 +253,8 @@ def capability(ctx: Context, result: Result) -> list[Violation]:
         unsupported = error.get("code") in _UNSUPPORTED_CODES or bool(
             _UNSUPPORTED_TEXT.search(message)
         )
-    if status == 404 and has_path_ids and error:
-        return []  # an id that does not exist, told properly: not a verdict on support
+    if status == 404 and has_path_ids and not unsupported:
+        return []  # an id that does not exist: not a verdict on support (its shape is judged)
     code = "capability.unsupported" if unsupported else "capability.refused"
     param = error.get("param") if isinstance(error.get("param"), str) else None
     return [
