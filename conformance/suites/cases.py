@@ -147,6 +147,7 @@ def cases_for(
 
 
 _HELLO = [{"role": "user", "content": "Say hello in one word."}]
+UNKNOWN_MODEL = "conformance-no-such-model"  # OpenAI answers 404 model_not_found
 _BAD_JSON = b'{"model": "gpt-4o-mini", "input": '  # cut short: not JSON
 
 
@@ -223,10 +224,15 @@ def probes_for(op: Operation, target: Target, budget: Budget) -> list[Case]:
         ]
     elif op.operation_id == "createEmbedding":
         base = {"model": model or "text-embedding-3-small", "input": "hello"}
-        bodies = [("base64", {**base, "encoding_format": "base64"})]
+        bodies = [
+            ("base64", {**base, "encoding_format": "base64"}),
+            ("dimensions", {**base, "dimensions": 8}),
+        ]
+    # a name no server has, when the target named its models (a mock answers any name)
+    unknown = [("unknown-model", {**base, "model": UNKNOWN_MODEL})] if bodies and model else []
     return [
         Case(
-            "probe",
+            "negative" if name == "unknown-model" else "probe",
             RequestCase(
                 op.operation_id, op.method, op.path, media_type="application/json", body=body
             ),
@@ -234,5 +240,5 @@ def probes_for(op: Operation, target: Target, budget: Budget) -> list[Case]:
             op.path,
             probe=name,
         )
-        for name, body in bodies
+        for name, body in bodies + unknown
     ]

@@ -27,7 +27,7 @@ from ..results import Result
 from ..validate import Validator, Violation
 from ..validate.limits import DecodeError, loads
 from ..validate.semantics import check as rules_check
-from .cases import Case
+from .cases import UNKNOWN_MODEL, Case
 
 __all__ = ["CHECKS", "Context", "disclosure", "envelope_problems", "judge", "unserved"]
 
@@ -274,6 +274,19 @@ def accepted(ctx: Context, result: Result) -> list[Violation]:
     status = result.status
     if ctx.case.kind != "negative" or status is None or not 200 <= status < 300:
         return []
+    if ctx.case.probe == "unknown-model":
+        return [
+            Violation(
+                f"{status} answered for model {UNKNOWN_MODEL!r}, which no server has: OpenAI "
+                "answers 404 model_not_found",
+                where="response.status",
+                code="error.unknown-model",
+                severity="warning",
+                param="model",
+                expected=404,
+                actual=status,
+            )
+        ]
     expected = ctx.case.expects
     structural = expected is not None and expected.code in _STRUCTURAL
     return [

@@ -116,7 +116,19 @@ def _ignored_stream(asked: dict[str, Any], result: Result) -> str | None:
     return None
 
 
+def _ignored_dimensions(asked: dict[str, Any], result: Result) -> str | None:
+    dimensions = asked.get("dimensions")
+    answer = _answer(result)
+    data = answer.get("data") if isinstance(answer, dict) else None
+    first = data[0] if isinstance(data, list) and data else None
+    vector = first.get("embedding") if isinstance(first, dict) else None
+    if isinstance(dimensions, int) and isinstance(vector, list) and len(vector) != dimensions:
+        return f"dimensions: {dimensions} answered with {len(vector)} dimensions"
+    return None
+
+
 _IGNORED: dict[str, Callable[[dict[str, Any], Result], str | None]] = {
+    "rule.embeddings.dimensions": _ignored_dimensions,
     "rule.chat.n-choices": _ignored_n,
     "rule.chat.stream-usage": _ignored_usage,
     "rule.embeddings.encoding": _ignored_base64,

@@ -201,6 +201,7 @@ CODES.update(
         "error.envelope": "an error answer is not OpenAI's envelope: a JSON object {error: {message, type, param, code}} with string message and type, param and code strings or null",
         "error.disclosure": "an error answer leaks a stack trace, an exception's name or a server file path (information disclosure)",
         "error.accepted": "a request the spec forbids was answered 2xx instead of a 4xx",
+        "error.unknown-model": "a model name the server cannot have was answered 2xx; OpenAI answers 404 model_not_found (warning)",
         "capability.unsupported": "the server does not serve the operation (404 with no OpenAI envelope, 405 or 501 on its route) or refuses a parameter as unsupported (OpenAI's unsupported_parameter / unsupported_value error)",
         "capability.refused": "a request the spec and OpenAI's rules allow was refused with a 4xx (a limit of the server; warning)",
         "capability.ignored": "a parameter was accepted but had no effect (n, stream, stream_options.include_usage, encoding_format…)",
