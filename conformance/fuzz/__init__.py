@@ -9,17 +9,30 @@ classify what breaks it; replay a case's exact bytes; minimize what a client fai
 from .case import Case, plan
 from .classify import Outcome, Run, classify
 from .harness import CaseResult, Client, Harness
+from .minimize import Minimized, Step, minimize
+from .recipe import Framing, framings, serve, served, wire
+from .replay import load_case, replay
 from .session import Session, Sessions
 
 __all__ = [
     "Case",
     "CaseResult",
     "Client",
+    "Framing",
     "Harness",
+    "Minimized",
     "Outcome",
     "Run",
     "Session",
     "Sessions",
+    "Step",
     "classify",
+    "framings",
+    "load_case",
+    "minimize",
     "plan",
+    "replay",
+    "serve",
+    "served",
+    "wire",
 ]
