@@ -224,7 +224,7 @@ class Sender:
 
     def _count_tokens(self, result: Result) -> None:
         body = result.response.body if result.response is not None else None
-        if not body or result.response is None or result.response.stream:
+        if not body:
             return
         total = _usage_total(body)
         if total:
@@ -242,8 +242,14 @@ def _reset(result: Result) -> bool:
 
 
 def _usage_total(body: bytes) -> int:
-    match = re.search(rb'"total_tokens"\s*:\s*(\d{1,9})', body)
-    return int(match.group(1)) if match else 0
+    """The tokens an answer's ``usage`` counts: the largest ``total_tokens`` in it (a stream's
+    usage chunk is its last; some servers send a running total in every chunk).
+
+    >>> _usage_total(b'data: {"usage": {"total_tokens": 3}}\n\ndata: {"usage": {"total_tokens": 9}}')
+    9
+    """
+    found = re.findall(rb'"total_tokens"\s*:\s*(\d{1,9})', body)
+    return max((int(n) for n in found), default=0)
 
 
 def _recorded(request: httpx.Request) -> Request:

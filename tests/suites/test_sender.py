@@ -179,3 +179,12 @@ def test_an_unreachable_server_is_one_line(tmp_path: object) -> None:
         InputError, match=r"cannot reach http://127.0.0.1:\d+/v1: connection refused"
     ):
         reachable(Target(f"http://127.0.0.1:{port}/v1"), timeout=2)
+
+
+def test_the_token_budget_counts_streamed_usage_too() -> None:
+    from conformance.suites.transport import _usage_total
+
+    stream = b'data: {"usage": {"total_tokens": 3}}\n\ndata: {"usage": {"total_tokens": 9}}\n\n'
+    assert _usage_total(stream) == 9
+    assert _usage_total(b'{"usage": {"prompt_tokens": 5, "total_tokens": 12}}') == 12
+    assert _usage_total(b"{}") == 0
