@@ -212,7 +212,7 @@ def leak(ctx: Context, result: Result) -> list[Violation]:
     ]
 
 
-def conformance(ctx: Context, result: Result) -> list[Violation]:
+def answer(ctx: Context, result: Result) -> list[Violation]:
     """A valid request's 2xx answer against the spec, then the semantic rules of the exchange."""
     status = result.status
     response = result.response
@@ -317,7 +317,7 @@ CHECKS: dict[str, Check] = {
     "server.error": server_error,
     "error.envelope": envelope,
     "error.disclosure": leak,
-    "conformance": conformance,
+    "answer": answer,
     "capability": capability,
     "error.accepted": accepted,
 }
