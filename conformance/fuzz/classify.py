@@ -124,12 +124,19 @@ def served_value(record: Result) -> Any:
         return None
 
 
+# what an SDK computes itself, whatever the answer says (the spec: "SDK-only convenience
+# property"; the API never sends it — 0 of 346 recorded Responses)
+SDK_COMPUTED = frozenset({"output_text"})
+
+
 def compare(expected: Any, got: Any, path: str = "") -> list[str]:
     """Where ``got`` (what a client parsed) differs from ``expected`` (what was served): keys
-    missing, values changed, lists of another length. Keys a client adds (defaults) are allowed;
-    numbers compare by value (``1 == 1.0``), booleans only with booleans.
+    missing, values changed, lists of another length. Keys a client adds (defaults) are allowed,
+    and ``SDK_COMPUTED`` keys skipped; numbers compare as IEEE doubles, the precision JSON
+    promises between implementations (RFC 8259 §6: 2**64 parsed as 18446744073709552000 by a
+    JavaScript client is the same number), booleans only with booleans.
 
-    >>> compare({"a": [1, 2], "b": "x"}, {"a": [1, 2.0], "b": "y", "c": None})
+    >>> compare({"a": [1, 2], "b": "x", "n": 2**64}, {"a": [1, 2.0], "b": "y", "c": None, "n": 18446744073709552000})
     ["/b: served 'x', parsed 'y'"]
     """
     if isinstance(expected, dict):
@@ -137,6 +144,8 @@ def compare(expected: Any, got: Any, path: str = "") -> list[str]:
             return [f"{path or '/'}: served an object, parsed {type(got).__name__}"]
         out: list[str] = []
         for key, value in expected.items():
+            if key in SDK_COMPUTED:
+                continue
             if key not in got:
                 if value is not None:
                     out.append(f"{path}/{key}: missing")
@@ -152,12 +161,21 @@ def compare(expected: Any, got: Any, path: str = "") -> list[str]:
             for i, (e, g) in enumerate(zip(expected, got, strict=True))
             for m in compare(e, g, f"{path}/{i}")
         ]
-    same = (
-        (isinstance(got, bool) and got is expected)
-        if isinstance(expected, bool) or isinstance(got, bool)
-        else expected == got
-    )
+    if isinstance(expected, bool) or isinstance(got, bool):
+        same = isinstance(got, bool) and got is expected
+    elif isinstance(expected, (int, float)) and isinstance(got, (int, float)):
+        near = _double(expected)
+        same = expected == got or (near is not None and near == _double(got))
+    else:
+        same = expected == got
     return [] if same else [f"{path or '/'}: served {_short(expected)}, parsed {_short(got)}"]
+
+
+def _double(value: float) -> float | None:
+    try:
+        return float(value)
+    except OverflowError:  # beyond any double: only equal to itself
+        return None
 
 
 def _short(value: Any) -> str:
