@@ -643,7 +643,9 @@ def test_yaml_date_scalar_stays_a_string(b30: Validator, b31: Validator) -> None
 
 def test_an_empty_binary_body_is_an_empty_file_not_a_missing_body(v: Validator) -> None:
     # downloadFile answers application/octet-stream (erratum download-json-string)
-    empty = v.response("downloadFile", status=200, body=b"", content_type="application/octet-stream")
+    empty = v.response(
+        "downloadFile", status=200, body=b"", content_type="application/octet-stream"
+    )
     assert summary(empty) == []
     missing_json = v.response("retrieveFile", status=200, body=b"", content_type="application/json")
     assert summary(missing_json) == [("response.body", "", "response.body-missing")]
