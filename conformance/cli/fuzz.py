@@ -24,6 +24,7 @@ from types import MethodType
 from typing import Any
 
 from ..errors import InputError
+from .arguments import positive as _count
 
 __all__ = ["add_parser", "execute"]
 
@@ -239,16 +240,6 @@ def _replay(args: argparse.Namespace) -> int:
         print(f"  {outcome.detail}")
     unchanged = (outcome.kind, outcome.symptom) == (before.get("outcome"), before.get("symptom"))
     return 1 if outcome.finding and unchanged else 0
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
-    return value
 
 
 def _count0(text: str) -> int:

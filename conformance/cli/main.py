@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 from ..errors import ConformanceError, InputError
 from . import fuzz, report, specdiff
 from . import run as suite_run
+from .arguments import positive as _positive
 from .messages import Message, parse_message
 
 __all__ = ["main", "run"]
@@ -218,17 +219,6 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0 = any free one)")
     return port
-
-
-def _positive(text: str) -> int:
-    """A count or size: a positive integer."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
-    return value
 
 
 def _seconds(text: str) -> float:
