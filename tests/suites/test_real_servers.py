@@ -105,21 +105,18 @@ FINDINGS: dict[str, set[tuple[str, str, str, str]]] = {
         ("createChatCompletion", "rule.chat.stream-usage", "capability", "ignored"),
         ("createChatCompletion", "schema.required", "schema", "warn"),
         ("createChatCompletion", "server.error", "semantics", "fail"),
-        ("createChatCompletion", "transport.error", "schema", "warn"),
         ("createCompletion", "error.disclosure", "semantics", "fail"),
         ("createCompletion", "error.envelope", "semantics", "fail"),
         ("createCompletion", "error.unknown-model", "semantics", "warn"),
         ("createCompletion", "rule.chat.n-choices", "capability", "ignored"),
         ("createCompletion", "rule.chat.stream-usage", "capability", "ignored"),
         ("createCompletion", "server.error", "semantics", "fail"),
-        ("createCompletion", "transport.error", "schema", "warn"),
         ("createEmbedding", "error.disclosure", "semantics", "fail"),
         ("createEmbedding", "error.envelope", "semantics", "fail"),
         ("createEmbedding", "error.unknown-model", "semantics", "warn"),
         ("createEmbedding", "rule.embeddings.encoding", "capability", "ignored"),
         ("createEmbedding", "schema.type", "schema", "fail"),
         ("createEmbedding", "server.error", "semantics", "fail"),
-        ("createEmbedding", "transport.error", "schema", "warn"),
         ("listModels", "error.envelope", "semantics", "fail"),
         ("listModels", "schema.required", "schema", "fail"),
         ("listModels", "undeclared.property", "schema", "warn"),
@@ -149,7 +146,13 @@ def test_the_suite_reports_what_the_server_does_and_nothing_else(
             base_url, api_key_env="REAL_SERVER_KEY" if server.api_key else None, models=models
         )
         doc = run_suite(spec, target, operations=OPERATIONS, seed=1, budget=Budget(timeout=60))
-    found = {(v.operation, v.check, v.axis, v.grade) for v in doc.verdicts if v.grade != "pass"}
+    # a kept-alive connection reset after a 500 (llama-cpp) shows only when the client reuses it
+    # before it notices the close: a race, so that warning may or may not be there
+    found = {
+        (v.operation, v.check, v.axis, v.grade)
+        for v in doc.verdicts
+        if v.grade != "pass" and (v.check, v.grade) != ("transport.error", "warn")
+    }
     shown = {(v.operation, v.check): v.message for v in doc.verdicts}
     missed = FINDINGS[name] - found
     extra = found - FINDINGS[name]
