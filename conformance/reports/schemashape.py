@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import ConformanceError
 from ..schema import SchemaSet
 from ..spec.refs import split_location, unescape
+from ..validate.shape import json_type
 from .specchecks import BOUNDS
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "canonical",
     "covered",
     "is_null",
-    "json_type",
     "merge",
     "pure_ref",
     "show",
@@ -85,25 +85,6 @@ class Shape:
             return f"{self.keyword}[{len(self.union)}]"
         kinds = self.kinds()
         return "|".join(sorted(kinds)) if kinds else "any"
-
-
-def json_type(value: Any) -> str:
-    """The JSON type of a value.
-
-    >>> json_type(1), json_type(1.5), json_type(None)
-    ('integer', 'number', 'null')
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def canonical(value: Any) -> str:
