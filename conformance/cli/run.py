@@ -99,18 +99,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def _target(args: argparse.Namespace) -> Any:
-    from ..suites import FAMILIES, Target, load_target
+    from ..suites import Target, load_target
 
-    models: dict[str, str] = {}
-    default_model = None
-    for given in args.model:
-        family, sep, name = given.partition("=")
-        if not sep:
-            default_model = given
-        elif family not in FAMILIES:
-            raise InputError(f"--model {given}: unknown family {family!r} ({', '.join(FAMILIES)})")
-        else:
-            models[family] = name
     headers = {}
     for given in args.header:
         name, sep, value = given.partition(":")
@@ -121,10 +111,8 @@ def _target(args: argparse.Namespace) -> Any:
         target = load_target(args.target)
     else:
         target = Target(args.base_url or "http://127.0.0.1:1/v1")
+    target = target.with_models(args.model)
     changes: dict[str, Any] = {}
-    if models or default_model:
-        changes["models"] = {**target.models, **models}
-        changes["default_model"] = default_model or target.default_model
     if headers:
         changes["headers"] = {**target.headers, **headers}
     if args.api_key_env:

@@ -25,7 +25,6 @@ from typing import Any
 
 from ..results import Result
 from ..validate import Validator, Violation
-from ..validate.limits import DecodeError, loads
 from ..validate.semantics import check as rules_check
 from .cases import UNKNOWN_MODEL, Case
 
@@ -65,16 +64,6 @@ class Context:
 
 
 Check = Callable[[Context, Result], list[Violation]]
-
-
-def _body(result: Result) -> Any:
-    body = result.response.body if result.response is not None else None
-    if not body:
-        return None
-    try:
-        return loads(body)
-    except DecodeError:
-        return None
 
 
 def _text(result: Result) -> str:
@@ -165,7 +154,7 @@ def envelope(ctx: Context, result: Result) -> list[Violation]:
     status = result.status
     if status is None or status < 400 or not result.response or not result.response.body:
         return []
-    body = _body(result)
+    body = result.exchange().body
     if unserved(ctx, status, body):
         return []
     problems = envelope_problems(body)
@@ -243,7 +232,7 @@ def capability(ctx: Context, result: Result) -> list[Violation]:
         return []  # what a request without the key should get
     if not (400 <= status < 500 or status == 501):
         return []
-    body = _body(result)
+    body = result.exchange().body
     error = _error(body)
     message = str(error.get("message") or body.get("detail") if isinstance(body, dict) else "")
     message = message or " ".join(_text(result).split())[:200]

@@ -27,7 +27,7 @@ from typing import Any
 from ..results import Result, Verdict, axis_of, worst
 from ..spec import Spec
 from ..validate import Violation
-from ..validate.limits import DecodeError, loads
+from ..validate.semantics import Exchange
 from .cases import Case
 
 __all__ = ["errata_involved", "grade", "ignored"]
@@ -35,74 +35,48 @@ __all__ = ["errata_involved", "grade", "ignored"]
 _MAX_SHOWN = 20
 
 
-def _asked(result: Result) -> Any:
-    body = result.request.body if result.request is not None else None
-    try:
-        return loads(body) if body else None
-    except DecodeError:
-        return None
+def _events(x: Exchange) -> list[Any]:
+    """The JSON data of a stream's events (none for a JSON answer)."""
+    return x.data() if x.is_stream else []
 
 
-def _answer(result: Result) -> Any:
-    response = result.response
-    if response is None or response.stream or not response.body:
-        return None
-    try:
-        return loads(response.body)
-    except DecodeError:
-        return None
-
-
-def _events(result: Result) -> list[Any]:
-    response = result.response
-    if response is None or not response.stream:
-        return []
-    out = []
-    for event in response.events:
-        try:
-            out.append(loads(event.data))
-        except (DecodeError, ValueError):
-            continue
-    return out
-
-
-def _ignored_n(asked: dict[str, Any], result: Result) -> str | None:
-    n = asked.get("n")
+def _ignored_n(x: Exchange) -> str | None:
+    n = x.asked("n")
     if not isinstance(n, int) or n < 2:
         return None
-    answer = _answer(result)
+    answer = x.body
     if isinstance(answer, dict):
         indexes = {c.get("index") for c in answer.get("choices") or () if isinstance(c, dict)}
     else:
         indexes = {
             c.get("index")
-            for e in _events(result)
+            for e in _events(x)
             if isinstance(e, dict)
             for c in e.get("choices") or ()
             if isinstance(c, dict)
         }
-    prompts = asked.get("prompt")
+    prompts = x.asked("prompt")
     per = (
         len(prompts) if isinstance(prompts, list) and prompts and isinstance(prompts[0], str) else 1
     )
     return f"n: {n} answered with {len(indexes)} choice(s)" if len(indexes) <= per else None
 
 
-def _ignored_usage(asked: dict[str, Any], result: Result) -> str | None:
-    options = asked.get("stream_options")
+def _ignored_usage(x: Exchange) -> str | None:
+    options = x.asked("stream_options")
     if not (isinstance(options, dict) and options.get("include_usage") is True):
         return None
-    if not result.response or not result.response.stream:
+    if not x.is_stream:
         return None
-    if any(isinstance(e, dict) and e.get("usage") for e in _events(result)):
+    if any(isinstance(e, dict) and e.get("usage") for e in _events(x)):
         return None
     return "stream_options.include_usage: true answered with no usage chunk"
 
 
-def _ignored_base64(asked: dict[str, Any], result: Result) -> str | None:
-    if asked.get("encoding_format") != "base64":
+def _ignored_base64(x: Exchange) -> str | None:
+    if x.asked("encoding_format") != "base64":
         return None
-    answer = _answer(result)
+    answer = x.body
     data = answer.get("data") if isinstance(answer, dict) else None
     first = data[0] if isinstance(data, list) and data else None
     if isinstance(first, dict) and isinstance(first.get("embedding"), list):
@@ -110,15 +84,15 @@ def _ignored_base64(asked: dict[str, Any], result: Result) -> str | None:
     return None
 
 
-def _ignored_stream(asked: dict[str, Any], result: Result) -> str | None:
-    if asked.get("stream") is True and result.response and not result.response.stream:
+def _ignored_stream(x: Exchange) -> str | None:
+    if x.asked("stream") is True and not x.is_stream:
         return "stream: true answered with a plain JSON answer"
     return None
 
 
-def _ignored_dimensions(asked: dict[str, Any], result: Result) -> str | None:
-    dimensions = asked.get("dimensions")
-    answer = _answer(result)
+def _ignored_dimensions(x: Exchange) -> str | None:
+    dimensions = x.asked("dimensions")
+    answer = x.body
     data = answer.get("data") if isinstance(answer, dict) else None
     first = data[0] if isinstance(data, list) and data else None
     vector = first.get("embedding") if isinstance(first, dict) else None
@@ -127,7 +101,7 @@ def _ignored_dimensions(asked: dict[str, Any], result: Result) -> str | None:
     return None
 
 
-_IGNORED: dict[str, Callable[[dict[str, Any], Result], str | None]] = {
+_IGNORED: dict[str, Callable[[Exchange], str | None]] = {
     "rule.embeddings.dimensions": _ignored_dimensions,
     "rule.chat.n-choices": _ignored_n,
     "rule.chat.stream-usage": _ignored_usage,
@@ -136,10 +110,10 @@ _IGNORED: dict[str, Callable[[dict[str, Any], Result], str | None]] = {
 }
 
 
-def _erratum_base64(asked: dict[str, Any], result: Result) -> str | None:
-    if asked.get("encoding_format") != "base64":
+def _erratum_base64(x: Exchange) -> str | None:
+    if x.asked("encoding_format") != "base64":
         return None
-    answer = _answer(result)
+    answer = x.body
     data = answer.get("data") if isinstance(answer, dict) else None
     if not any(isinstance(d, dict) and isinstance(d.get("embedding"), str) for d in data or ()):
         return None
@@ -150,7 +124,7 @@ def _erratum_base64(asked: dict[str, Any], result: Result) -> str | None:
 
 
 # errata whose patch an answer can need to pass, by erratum id: the note the answer earns
-_ERRATA: dict[str, Callable[[dict[str, Any], Result], str | None]] = {
+_ERRATA: dict[str, Callable[[Exchange], str | None]] = {
     "openai-base64-embeddings": _erratum_base64,
 }
 
@@ -161,11 +135,11 @@ def errata_involved(spec: Spec, result: Result) -> list[str]:
     >>> errata_involved(spec, base64_result)  # doctest: +SKIP
     ['erratum openai-base64-embeddings: encoding_format: base64 answered with base64 strings, …']
     """
-    asked = _asked(result)
-    if not isinstance(asked, dict):
+    x = result.exchange()
+    if not isinstance(x.request, dict) or result.response is None:
         return []
     applied = {e.id for e in spec.errata}
-    notes = (test(asked, result) for e, test in _ERRATA.items() if e in applied)
+    notes = (test(x) for e, test in _ERRATA.items() if e in applied)
     return [note for note in notes if note]
 
 
@@ -176,10 +150,10 @@ def ignored(violation: Violation, result: Result) -> str | None:
     'n: 2 answered with 1 choice(s)'
     """
     test = _IGNORED.get(violation.code)
-    asked = _asked(result)
-    if test is None or not isinstance(asked, dict):
+    if test is None or result.response is None:
         return None
-    return test(asked, result)
+    x = result.exchange()
+    return test(x) if isinstance(x.request, dict) else None
 
 
 Noter = Callable[[str, Violation], "str | None"]

@@ -23,7 +23,7 @@ from ..errors import ConformanceError, InputError
 from ..results import AXES, Document, Verdict
 from ..spec import Spec, load_spec
 from .runner import run_suite, select
-from .target import FAMILIES, Target
+from .target import Target
 
 __all__ = ["ConformanceWarning", "SuiteItem", "parse_shard", "suite_items"]
 
@@ -130,22 +130,10 @@ def suite_items(
         )
     try:
         spec = load_spec(spec_source)
-        models: dict[str, str] = {}
-        default_model = None
-        for given in config.getoption("conformance_model") or ():
-            family, sep, name = given.partition("=")
-            if not sep:
-                default_model = given
-            elif family in FAMILIES:
-                models[family] = name
-            else:
-                raise InputError(f"--conformance-model {given}: unknown family {family!r}")
         target = Target(
             config.getoption("conformance_base_url"),
             api_key_env=config.getoption("conformance_api_key_env") or "OPENAI_API_KEY",
-            models=models,
-            default_model=default_model,
-        )
+        ).with_models(config.getoption("conformance_model") or (), "--conformance-model")
         names = [n for n in (config.getoption("conformance_operations") or "").split(",") if n]
         operations = [op.operation_id for op in select(spec, target, names)]
         shard = config.getoption("conformance_shard")

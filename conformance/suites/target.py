@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -152,6 +152,31 @@ class Target:
             "operations": list(self.operations),
             "tags": list(self.tags),
         }
+
+    def with_models(self, given: Iterable[str], flag: str = "--model") -> Target:
+        """A copy with the command line's model names over the target's: ``NAME`` for every
+        family, ``FAMILY=NAME`` for one (``flag`` names the option in errors).
+
+        >>> Target("http://h/v1").with_models(["m", "chat=c"]).model_for("createChatCompletion")
+        'c'
+        """
+        models: dict[str, str] = {}
+        default_model = None
+        for one in given:
+            family, sep, name = one.partition("=")
+            if not sep:
+                default_model = one
+            elif family not in FAMILIES:
+                raise InputError(f"{flag} {one}: unknown family {family!r} ({', '.join(FAMILIES)})")
+            else:
+                models[family] = name
+        if not models and default_model is None:
+            return self
+        return replace(
+            self,
+            models={**self.models, **models},
+            default_model=default_model or self.default_model,
+        )
 
     def with_(self, **changes: Any) -> Target:
         """A copy with some fields changed (the CLI's flags over a target file)."""
