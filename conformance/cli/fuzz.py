@@ -166,13 +166,12 @@ def execute(args: argparse.Namespace) -> int:
             )
             for done in harness.run(cases):
                 outcome = done.outcome
-                tally[outcome.kind] += 1
+                tally[outcome.code or "ok"] += 1
                 if outcome.finding:
                     findings += 1
-                    label = "mock bug" if outcome.kind == "mock" else f"client {outcome.symptom}"
                     print(
                         f"case {done.case.id} [{done.case.call or '-'} {done.case.profile} "
-                        f"{done.case.faults or 'no faults'}]: {label}: {outcome.detail}"
+                        f"{done.case.faults or 'no faults'}]: {outcome.code}: {outcome.detail}"
                     )
                     if args.minimize and outcome.kind == "client":
                         _shrink(harness, done, args, time.monotonic() - started)
@@ -219,7 +218,6 @@ def _replay(args: argparse.Namespace) -> int:
     if args.results is None:
         raise InputError("give the results file the case is in: --results F.jsonl")
     recorded = load_case(args.results, args.case)
-    before = recorded.notes
     if args.serve:
         with harness_for(recorded, argv=args.client or ["true"]) as harness:
             session = harness.session(recorded.case, recorded.exchanges)
@@ -232,14 +230,12 @@ def _replay(args: argparse.Namespace) -> int:
     again, same = replay(recorded, argv=args.client or None, timeout=args.timeout)
     outcome = again.outcome
     print(
-        f"case {args.case}: recorded {before.get('outcome')} {before.get('symptom') or ''}".rstrip()
-        + f"; replayed {outcome.kind} {outcome.symptom}".rstrip()
+        f"case {args.case}: recorded {recorded.code or 'ok'}; replayed {outcome.code or 'ok'}"
         + f" ({'same bytes served' if same else 'answers differ from the recording'})"
     )
     if outcome.detail:
         print(f"  {outcome.detail}")
-    unchanged = (outcome.kind, outcome.symptom) == (before.get("outcome"), before.get("symptom"))
-    return 1 if outcome.finding and unchanged else 0
+    return 1 if outcome.finding and outcome.code == recorded.code else 0
 
 
 def _count0(text: str) -> int:

@@ -1,18 +1,21 @@
 """Classification: what one client run against its session shows.
 
-In order: an answer our own validator rejects is a **mock** bug (the client is not judged on
-it); then the client's **findings** — ``invalid-request`` (it sent what the spec forbids),
-``hang`` (killed at the timeout), ``loop`` (more than ``loop`` requests to one path in a run),
-``crash`` (killed by a signal), ``untyped-exception`` (an exception whose type the SDK does not
-declare: for openai-python anything but an ``openai.*`` error; see :data:`TYPED`),
-``error-on-valid`` (it failed though every answer was a spec-valid 2xx, framed however the
-wire faults framed it), ``truncation-accepted`` (it succeeded on an answer cut short),
-``oracle-mismatch`` (what it printed as parsed differs from what was served); a failure on an
-error answer or a fault that breaks or delays the answer is **expected**; a timeout while the
-mock was still writing a paced answer is **inconclusive**; the rest is **ok**.
+In order: an answer our own validator rejects is a **mock** bug (``fuzz.mock-bug``: the
+client is not judged on it); then the client's **findings** — ``fuzz.invalid-request`` (it
+sent what the spec forbids), ``fuzz.hang`` (killed at the timeout), ``fuzz.loop`` (more than
+``loop`` requests to one path in a run), ``fuzz.crash`` (killed by a signal),
+``fuzz.untyped-exception`` (an exception whose type the SDK does not declare: for
+openai-python anything but an ``openai.*`` error; see :data:`TYPED`), ``fuzz.error-on-valid``
+(it failed though every answer was a spec-valid 2xx, framed however the wire faults framed
+it), ``fuzz.truncation-accepted`` (it succeeded on an answer cut short),
+``fuzz.oracle-mismatch`` (what it printed as parsed differs from what was served); a failure
+on an error answer or a fault that breaks or delays the answer is ``fuzz.expected``; a timeout
+while the mock was still writing a paced answer is ``fuzz.inconclusive``; the rest is ok (no
+code). The codes are verdict codes (``conformance.validate.codes``): an outcome is one
+:class:`~conformance.validate.Violation` of the case (:meth:`Outcome.violation`).
 
->>> classify(run, records, validator).kind  # doctest: +SKIP
-'client'
+>>> classify(run, records, validator).code  # doctest: +SKIP
+'fuzz.untyped-exception'
 """
 
 from __future__ import annotations
@@ -26,10 +29,22 @@ from typing import Any
 
 from .. import sse
 from ..results import Result
-from ..validate import Validator
+from ..validate import Validator, Violation
+from ..validate.codes import CODES
+from ..validate.violation import ERROR, WARNING
 from .case import kind_of
 
-__all__ = ["TYPED", "Outcome", "Run", "classify", "compare", "exception_of", "served_value"]
+__all__ = [
+    "KINDS",
+    "TYPED",
+    "Outcome",
+    "Run",
+    "classify",
+    "code_of",
+    "compare",
+    "exception_of",
+    "served_value",
+]
 
 # exception names (as a traceback's last line or an ``exception: NAME: …`` line gives them) that
 # an SDK declares: openai-python's (``openai.APIConnectionError``…), the node client's line
@@ -60,26 +75,95 @@ class Run:
         return self.timed_out or self.exit != 0
 
 
+# each outcome's verdict code, and the kind of outcome it is: ``client`` findings and ``mock``
+# bugs are errors, ``expected`` failures and ``inconclusive`` runs warnings; ok has no code
+KINDS: dict[str, str] = {
+    "fuzz.mock-bug": "mock",
+    "fuzz.invalid-request": "client",
+    "fuzz.hang": "client",
+    "fuzz.loop": "client",
+    "fuzz.crash": "client",
+    "fuzz.untyped-exception": "client",
+    "fuzz.error-on-valid": "client",
+    "fuzz.truncation-accepted": "client",
+    "fuzz.oracle-mismatch": "client",
+    "fuzz.expected": "expected",
+    "fuzz.inconclusive": "inconclusive",
+}
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """The verdict on a run: ``kind`` (``ok``, ``expected``, ``client``, ``mock``,
-    ``inconclusive``: timed out while the mock was still writing a slow answer), ``symptom``
-    (``hang``, ``loop``, ``untyped-exception``…; ``""`` when ok), ``detail`` (one line of
-    evidence), ``exchange`` (index in the session's records of the answer it is about, or -1).
+    """The verdict on a run: its ``code`` (a ``fuzz.*`` verdict code, see :data:`KINDS`;
+    ``""`` when ok), ``detail`` (one line of evidence), ``exchange`` (index in the session's
+    records of the answer it is about, or -1). ``kind`` and ``symptom`` are read from the code.
 
-    >>> Outcome("client", "loop", "9 requests to POST /v1/chat/completions", 8).finding
-    True
+    >>> o = Outcome("fuzz.loop", "9 requests to POST /v1/chat/completions", 8)
+    >>> o.kind, o.symptom, o.finding
+    ('client', 'loop', True)
     """
 
-    kind: str
-    symptom: str = ""
+    code: str = ""
     detail: str = ""
     exchange: int = -1
+
+    def __post_init__(self) -> None:
+        if self.code and (self.code not in KINDS or self.code not in CODES):
+            raise ValueError(f"{self.code!r} is not a fuzz outcome code ({', '.join(KINDS)})")
+
+    @property
+    def kind(self) -> str:
+        """``ok``, ``expected``, ``client``, ``mock`` or ``inconclusive`` (timed out while the
+        mock was still writing a slow answer)."""
+        return KINDS[self.code] if self.code else "ok"
+
+    @property
+    def symptom(self) -> str:
+        """What a finding is (``hang``, ``untyped-exception``, ``mock-bug``…: the code without
+        ``fuzz.``); ``""`` when the run is not a finding."""
+        return self.code.removeprefix("fuzz.") if self.finding else ""
 
     @property
     def finding(self) -> bool:
         """A client finding or a mock bug (what a fuzz run reports)."""
         return self.kind in ("client", "mock")
+
+    @property
+    def severity(self) -> str:
+        """``error`` for a finding, ``warning`` for an expected failure or an inconclusive run."""
+        return ERROR if self.finding else WARNING
+
+    def violation(self, operation: str = "") -> Violation | None:
+        """The outcome as the case's verdict (``None`` when ok): coded, ``where`` the client
+        (the mock for a mock bug), the detail as its message.
+
+        >>> Outcome("fuzz.hang", "no exit within 20.0s").violation("listModels").code
+        'fuzz.hang'
+        """
+        if not self.code:
+            return None
+        return Violation(
+            self.detail or CODES[self.code],
+            where="mock" if self.kind == "mock" else "client",
+            operation=operation,
+            severity=self.severity,
+            code=self.code,
+        )
+
+
+def code_of(kind: str, symptom: str = "") -> str:
+    """The code of an outcome given as kind and symptom (how results files written before the
+    codes name it in their notes: ``outcome: client``, ``symptom: hang``); ``""`` for ok.
+
+    >>> code_of("client", "hang"), code_of("mock", "invalid-answer"), code_of("ok")
+    ('fuzz.hang', 'fuzz.mock-bug', '')
+    """
+    if kind == "mock":
+        return "fuzz.mock-bug"
+    if kind in ("expected", "inconclusive"):
+        return f"fuzz.{kind}"
+    code = f"fuzz.{symptom}"
+    return code if kind == "client" and KINDS.get(code) == "client" else ""
 
 
 def exception_of(stderr: str) -> str | None:
@@ -190,6 +274,8 @@ def _invalid(records: Sequence[Result], validator: Validator) -> tuple[int, str]
         response = record.response
         if record.operation is None or response is None or response.body is None:
             continue
+        if not record.valid:  # a refused request: its error answer is the client's finding
+            continue
         if any(kind_of(f) in ("error", "breaking") for f in record.faults):
             continue
         if response.stream:
@@ -226,36 +312,36 @@ def classify(
     if validator is not None:
         bad = _invalid(records, validator)
         if bad is not None:
-            return Outcome("mock", "invalid-answer", bad[1], bad[0])
+            return Outcome("fuzz.mock-bug", bad[1], bad[0])
     for index, record in enumerate(records):
         if record.request is not None and not record.valid:
-            return Outcome("client", "invalid-request", str(record.errors[0]), index)
+            return Outcome("fuzz.invalid-request", str(record.errors[0]), index)
     if run.timed_out:
         slowest = max(records, key=_delivery, default=None)
         if slowest is not None and _delivery(slowest) >= run.seconds / 2:
             pieces = len(slowest.response.chunks or ()) if slowest.response is not None else 0
             why = f"the mock was still writing ({pieces} pieces, about {_delivery(slowest):.0f}s)"
-            return Outcome("inconclusive", "", why, records.index(slowest))
-        return Outcome("client", "hang", f"no exit within {run.seconds:.1f}s", len(records) - 1)
+            return Outcome("fuzz.inconclusive", why, records.index(slowest))
+        return Outcome("fuzz.hang", f"no exit within {run.seconds:.1f}s", len(records) - 1)
     paths = Counter((r.method, r.path) for r in records)
     if paths:
         (method, path), count = paths.most_common(1)[0]
         if count > loop:
             last = max(i for i, r in enumerate(records) if (r.method, r.path) == (method, path))
-            return Outcome("client", "loop", f"{count} requests to {method} {path}", last)
+            return Outcome("fuzz.loop", f"{count} requests to {method} {path}", last)
     if run.exit < 0:
-        return Outcome("client", "crash", f"killed by signal {-run.exit}", len(records) - 1)
+        return Outcome("fuzz.crash", f"killed by signal {-run.exit}", len(records) - 1)
     last = len(records) - 1
     exception = exception_of(run.stderr)
     if run.exit != 0 and exception is not None and not re.search(typed, exception):
-        return Outcome("client", "untyped-exception", _tail(run.stderr, exception), last)
+        return Outcome("fuzz.untyped-exception", _tail(run.stderr, exception), last)
     faulted = [i for i, r in enumerate(records) if any(kind_of(f) != "wire" for f in r.faults)]
     errors = [i for i, r in enumerate(records) if (r.status or 0) >= 400]
     if run.exit != 0:
         if faulted or errors or not records:
             why = "a fault" if faulted else "an error answer" if errors else "no request"
-            return Outcome("expected", "", f"failed on {why}: {exception or run.exit}", last)
-        return Outcome("client", "error-on-valid", _tail(run.stderr, exception), last)
+            return Outcome("fuzz.expected", f"failed on {why}: {exception or run.exit}", last)
+        return Outcome("fuzz.error-on-valid", _tail(run.stderr, exception), last)
     cut = [
         i
         for i, r in enumerate(records)
@@ -265,33 +351,32 @@ def classify(
     if cut:
         record = records[cut[-1]]
         return Outcome(
-            "client",
-            "truncation-accepted",
+            "fuzz.truncation-accepted",
             f"exit 0 after {','.join(record.faults)} on {record.method} {record.path}",
             cut[-1],
         )
     if oracle:
         return _oracle(run, records)
-    return Outcome("ok", exchange=last)
+    return Outcome(exchange=last)
 
 
 def _oracle(run: Run, records: Sequence[Result]) -> Outcome:
     answered = [i for i, r in enumerate(records) if 200 <= (r.status or 0) < 300]
     if not answered:
-        return Outcome("ok")
+        return Outcome()
     index = answered[-1]
     try:
         got = json.loads(run.stdout.strip().split("\n")[-1]) if run.stdout.strip() else None
     except ValueError:
-        return Outcome("client", "oracle-mismatch", "stdout is not JSON", index)
+        return Outcome("fuzz.oracle-mismatch", "stdout is not JSON", index)
     if got is None:
-        return Outcome("ok", exchange=index)
+        return Outcome(exchange=index)
     expected = served_value(records[index])
     differences = compare(expected, got)
     if differences:
         more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
-        return Outcome("client", "oracle-mismatch", differences[0] + more, index)
-    return Outcome("ok", exchange=index)
+        return Outcome("fuzz.oracle-mismatch", differences[0] + more, index)
+    return Outcome(exchange=index)
 
 
 def _delivery(record: Result) -> float:

@@ -10,7 +10,7 @@ served, so ``conformance fuzz replay CASE`` serves the same bytes again.
 >>> client = Client(["python", "client.py", "{call}"], timeout=10)
 >>> with Harness(spec, client, seed="1") as harness:  # doctest: +SKIP
 ...     for done in harness.run(plan("1", 20, calls=("chat", "chat-stream"))):
-...         print(done.case.id, done.outcome.kind, done.outcome.symptom)
+...         print(done.case.id, done.outcome.code or "ok", done.outcome.detail)
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from ..results import Document, Result
 from ..results.document import result_line, spec_info
 from ..spec import Spec, load_spec
 from .case import Case
-from .classify import TYPED, Outcome, Run, classify
+from .classify import KINDS, TYPED, Outcome, Run, classify, code_of
 from .session import Session, Sessions
 
-__all__ = ["CLOCK", "CaseResult", "Client", "Harness", "case_notes"]
+__all__ = ["CLOCK", "CaseResult", "Client", "Harness", "case_code", "case_notes"]
 
 # the sessions' "now": fixed, so a case's timestamps (created…) are the same bytes every time
 CLOCK = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -105,13 +105,28 @@ class Client:
 
 
 def case_notes(result: Result) -> dict[str, str]:
-    """The ``key: value`` notes of a case's summary result (``outcome``, ``symptom``, ``call``…).
+    """The ``key: value`` notes of a case's summary result (``call``, ``profile``, ``faults``,
+    ``exit``…).
 
-    >>> case_notes(Result(None, notes=("outcome: client", "call: chat")))
-    {'outcome': 'client', 'call': 'chat'}
+    >>> case_notes(Result(None, notes=("call: chat", "exit: 0")))
+    {'call': 'chat', 'exit': '0'}
     """
     pairs = (note.partition(": ") for note in result.notes)
     return {key: value for key, sep, value in pairs if sep}
+
+
+def case_code(result: Result) -> str:
+    """The outcome code of a case's summary result: its ``fuzz.*`` violation's (a results file
+    written before the codes: read from its ``outcome``/``symptom`` notes); ``""`` when ok.
+
+    >>> case_code(Result(None, violations=(Outcome("fuzz.hang").violation(),)))
+    'fuzz.hang'
+    """
+    code = next((v.code for v in result.violations if v.code in KINDS), None)
+    if code is not None:
+        return code
+    notes = case_notes(result)
+    return code_of(notes.get("outcome", "ok"), notes.get("symptom", ""))
 
 
 @dataclass(frozen=True)
@@ -126,7 +141,9 @@ class CaseResult:
 
     def results(self) -> list[Result]:
         """The case as results: each exchange (named ``case ID #N``), then its summary
-        (named ``case ID``, the outcome in its notes: see :func:`case_notes`)."""
+        (named ``case ID``): the outcome as its one violation (:meth:`Outcome.violation`, none
+        when ok; :func:`case_code` reads it), how the run went in its notes
+        (:func:`case_notes`)."""
         exchanges = [
             replace(r, name=f"case {self.case.id} #{n}") for n, r in enumerate(self.records)
         ]
@@ -136,9 +153,6 @@ class CaseResult:
             else None
         )
         notes = {
-            "outcome": self.outcome.kind,
-            "symptom": self.outcome.symptom,
-            "detail": self.outcome.detail,
             "exchange": str(self.outcome.exchange),
             "call": self.case.call,
             "profile": self.case.profile,
@@ -148,10 +162,13 @@ class CaseResult:
             "argv": " ".join(self.argv),
             "stderr": self.run.stderr[-_STDERR_KEPT:],
         }
+        operation = about.operation if about is not None else None
+        verdict = self.outcome.violation(operation or "")
         summary = Result(
-            about.operation if about is not None else None,
+            operation,
             name=f"case {self.case.id}",
             notes=tuple(f"{k}: {v}" for k, v in notes.items()),
+            violations=() if verdict is None else (verdict,),
         )
         return [*exchanges, summary]
 

@@ -1,15 +1,16 @@
 """Replay: serve a case's recorded answers again, byte for byte, and re-run its client.
 
 A results file written by the harness holds, for each case, every exchange as served (named
-``case ID #N``) and a summary (``case ID``: call, profile, faults, outcome). Replaying a case opens
+``case ID #N``) and a summary (``case ID``: call, profile, faults in its notes, the outcome as a
+``fuzz.*`` violation). Replaying a case opens
 a session that answers each request with the next recorded answer to the same method and path
 (status, headers, chunks, delay, interval, drop as recorded; a request beyond the recording is
 answered by a fresh mock seeded as the case was), then runs the client and judges it again.
 
 >>> recorded = load_case("fuzz.jsonl", "12")  # doctest: +SKIP
 >>> again, same = replay(recorded)  # doctest: +SKIP
->>> again.outcome.symptom, same  # doctest: +SKIP
-('untyped-exception', True)
+>>> again.outcome.code, same  # doctest: +SKIP
+('fuzz.untyped-exception', True)
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..results import Document, Result
 from ..spec import Spec, load_spec
 from .case import Case
 from .classify import TYPED
-from .harness import CaseResult, Client, Harness, case_notes
+from .harness import CaseResult, Client, Harness, case_code, case_notes
 
 __all__ = ["Recorded", "identical", "load_case", "replay"]
 
@@ -32,13 +33,15 @@ __all__ = ["Recorded", "identical", "load_case", "replay"]
 @dataclass(frozen=True)
 class Recorded:
     """One case as a results file holds it: the run's ``settings``, the ``case``, its summary
-    ``notes`` (:func:`~conformance.fuzz.harness.case_notes`) and ``exchanges`` in order."""
+    ``notes`` (:func:`~conformance.fuzz.harness.case_notes`), ``exchanges`` in order, the spec's
+    source and the outcome ``code`` recorded (:func:`~conformance.fuzz.harness.case_code`)."""
 
     settings: dict[str, Any]
     case: Case
     notes: dict[str, str]
     exchanges: tuple[Result, ...]
     spec: str
+    code: str = ""
 
 
 def load_case(path: str | Path, case_id: str) -> Recorded:
@@ -70,7 +73,8 @@ def load_case(path: str | Path, case_id: str) -> Recorded:
     case = Case(
         case_id, notes.get("call", ""), notes.get("profile", "typical"), notes.get("faults", "")
     )
-    return Recorded(dict(doc.run), case, notes, exchanges, str(doc.spec.get("source", "")))
+    source = str(doc.spec.get("source", ""))
+    return Recorded(dict(doc.run), case, notes, exchanges, source, case_code(summary))
 
 
 def identical(recorded: Sequence[Result], served: Sequence[Result]) -> bool:

@@ -3,7 +3,7 @@
 The answer a finding is about (a JSON body or an event stream the mock served as a valid 2xx, not
 cut by a fault) is handed to :func:`conformance.fuzz.minimize.minimize` with an oracle that
 re-runs the client against the case's recorded answers, that one replaced by the candidate, and
-says whether the same symptom comes back. Each oracle call is one client run: keep the budget
+says whether the same outcome code comes back. Each oracle call is one client run: keep the budget
 small (a few dozen).
 
 >>> found = shrink(harness, done, budget=30)  # doctest: +SKIP
@@ -68,13 +68,13 @@ def shrink(harness: Harness, done: CaseResult, *, budget: int = 40) -> Minimized
         answer: Any = tuple(sse.parse(record.response.body).events)
     else:
         answer = json.loads(record.response.body)
-    wanted = (done.outcome.kind, done.outcome.symptom)
+    wanted = done.outcome.code
 
     def still_fails(candidate: Any) -> bool:
         script = list(done.records)
         script[index] = encoded(record, candidate)
         again = harness.run_case(done.case, script)
-        return (again.outcome.kind, again.outcome.symptom) == wanted
+        return again.outcome.code == wanted
 
     assert record.operation is not None
     return minimize(

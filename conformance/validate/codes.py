@@ -212,6 +212,24 @@ CODES.update(
 )
 
 
+# client fuzzing (conformance.fuzz.classify): what one client run against the mock showed
+CODES.update(
+    {
+        "fuzz.mock-bug": "the mock served an answer its own validator rejects (a bug of the mock; the client is not judged)",
+        "fuzz.invalid-request": "the client sent a request the spec forbids",
+        "fuzz.hang": "the client did not exit within the timeout and was killed",
+        "fuzz.loop": "the client sent more requests to one method and path than the loop bound allows",
+        "fuzz.crash": "the client was killed by a signal",
+        "fuzz.untyped-exception": "the client died of an exception its SDK does not declare (not matching --typed: KeyError, JSONDecodeError…)",
+        "fuzz.error-on-valid": "the client failed though every answer was a spec-valid 2xx (however the wire faults framed it)",
+        "fuzz.truncation-accepted": "the client succeeded on an answer cut short (drop, truncate)",
+        "fuzz.oracle-mismatch": "what the client printed as parsed differs from what was served (--oracle)",
+        "fuzz.expected": "the client failed on an error answer or a fault that breaks or delays the answer, as it may (warning)",
+        "fuzz.inconclusive": "the client timed out while the mock was still writing a paced answer (warning)",
+    }
+)
+
+
 def table() -> str:
     """The codes table in Markdown, as the README shows it (``conformance codes`` prints it).
 

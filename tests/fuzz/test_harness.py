@@ -53,7 +53,7 @@ def test_planted_bug_is_a_client_finding_and_replays_byte_for_byte(
     assert finding.detail.startswith("UnicodeEncodeError")
     recorded = load_case(results, "1")
     assert recorded.case == cases[1] and len(recorded.exchanges) == 1
-    assert recorded.notes["outcome"] == "client"
+    assert recorded.code == "fuzz.untyped-exception"
     again, same = replay(recorded, spec=spec)
     assert same
     assert (again.outcome.kind, again.outcome.symptom) == ("client", "untyped-exception")
@@ -194,10 +194,12 @@ def test_cli_runs_cases_and_replays_one(tmp_path: Path, capsys: pytest.CaptureFi
     )
     out = capsys.readouterr().out
     assert code == 1
-    assert "case 0 [- edge no faults]: client untyped-exception: UnicodeEncodeError" in out
+    assert "case 0 [- edge no faults]: fuzz.untyped-exception: UnicodeEncodeError" in out
     assert "2 cases in" in out
     assert main(["fuzz", "replay", "1", "--results", str(results)]) == 1
-    assert "(same bytes served)" in capsys.readouterr().out
+    replayed = capsys.readouterr().out
+    assert "recorded fuzz.untyped-exception; replayed fuzz.untyped-exception" in replayed
+    assert "(same bytes served)" in replayed
 
 
 @pytest.mark.parametrize(

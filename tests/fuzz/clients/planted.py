@@ -5,12 +5,17 @@ Usage: OPENAI_BASE_URL=… OPENAI_API_KEY=… python planted.py MODE
   hang      one chat completion, then never exits
   loop      sends the same chat completion request 12 times, then exits 0
   echo      one chat completion; prints the body received
+  crash     one chat completion, then kills itself (SIGKILL)
+  typed     one chat completion, then fails with a typed exception (exception: openai.APIError)
+  lie       one chat completion; prints the body received with its id changed (for --oracle)
+  invalid   one chat completion without messages (a request the spec forbids); prints the answer
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 import urllib.error
@@ -20,10 +25,10 @@ from typing import Any
 BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
 
 
-def chat() -> bytes:
+def chat(body: str = BODY) -> bytes:
     request = urllib.request.Request(
         os.environ["OPENAI_BASE_URL"] + "/chat/completions",
-        data=BODY.encode(),
+        data=body.encode(),
         headers={
             "authorization": "Bearer " + os.environ["OPENAI_API_KEY"],
             "content-type": "application/json",
@@ -51,7 +56,16 @@ def main(mode: str) -> int:
         for _ in range(12):
             chat()
         return 0
-    body = chat()
+    body = chat(json.dumps({"model": "gpt-4o-mini"}) if mode == "invalid" else BODY)
+    if mode == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if mode == "typed":
+        sys.stderr.write("exception: openai.APIError: planted\n")
+        return 1
+    if mode == "lie":
+        parsed = json.loads(body)
+        parsed["id"] = "planted-" + str(parsed.get("id"))
+        body = json.dumps(parsed).encode()
     if mode == "hang":
         time.sleep(3600)
     if mode == "nonascii":
