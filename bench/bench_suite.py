@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +22,8 @@ from conformance.mock.server import MockServer
 from conformance.suites import Target, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from support import schemathesis  # noqa: E402  (the tests' schemathesis run, with their hooks)
 
 
 def main() -> None:
@@ -55,30 +55,18 @@ def main() -> None:
         grades = collections.Counter(v.grade for v in doc.verdicts)
         ops = len({r.operation for r in doc.results})
         with tempfile.TemporaryDirectory() as tmp:
-            document = Path(tmp) / "spec-with-errata.json"
-            document.write_text(json.dumps(spec.document))
             started = time.perf_counter()
-            st = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "schemathesis.cli",
-                    "run",
-                    str(document),
-                    "--url",
-                    server.base_url,
-                    "--header",
-                    "Authorization: Bearer sk-bench",
-                    "--max-examples",
-                    str(args.examples),
-                    "--seed",
-                    "1",
-                    "--continue-on-failure",
-                    "--phases",
-                    "examples,coverage,fuzzing",
-                ],
-                capture_output=True,
-                text=True,
+            st = schemathesis(
+                spec,
+                server.base_url,
+                Path(tmp),
+                "--max-examples",
+                str(args.examples),
+                "--seed",
+                "1",
+                "--continue-on-failure",
+                "--phases",
+                "examples,coverage,fuzzing",
                 timeout=3600,
             )
             st_s = time.perf_counter() - started

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hypothesis.strategies as st
 from hypothesis import given, settings
+
+if TYPE_CHECKING:
+    from conformance import Spec
 
 SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
 
@@ -28,3 +35,28 @@ def draw(strategy: st.SearchStrategy[Any], n: int, config: settings) -> list[Any
 
     collect()
     return out
+
+
+def schemathesis(
+    spec: Spec, base_url: str, folder: Path, *args: str, timeout: float = 1200
+) -> subprocess.CompletedProcess[str]:
+    """schemathesis' CLI run on ``spec`` as conformance reads it (the errata applied: the
+    document is written to ``folder``) against ``base_url``, with a key, ``args`` added and the
+    hooks of ``schemathesis_hooks``; its output captured.
+
+    >>> schemathesis(spec, server.base_url, tmp_path, "--mode", "negative")  # doctest: +SKIP
+    """
+    document = folder / "spec-with-errata.json"
+    document.write_text(json.dumps(spec.document))
+    here = str(Path(__file__).resolve().parent)
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "schemathesis.cli", "run", str(document), "--url", base_url),
+            *("--header", "Authorization: Bearer sk-test", *args),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": path, "SCHEMATHESIS_HOOKS": "schemathesis_hooks"},
+    )

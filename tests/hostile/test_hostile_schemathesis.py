@@ -11,14 +11,11 @@ sets no maximum and schemathesis asks for huge ones) is the API's 400
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import SPECS
+from support import SPECS, schemathesis
 
 from conformance import load_spec
 from conformance.mock import Mock
@@ -35,36 +32,24 @@ pytestmark = [
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_no_5xx_over_every_operation(mode: str, tmp_path: Path) -> None:
     spec = load_spec(V230)
-    document = tmp_path / "openai-2.3.0-with-errata.json"
-    document.write_text(json.dumps(spec.document))
     with MockServer(Mock(spec, seed=1)) as server:
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "schemathesis.cli",
-                "run",
-                str(document),
-                "--url",
-                server.base_url,
-                "--header",
-                "Authorization: Bearer sk-test",
-                "--mode",
-                mode,
-                "--max-examples",
-                "5",
-                "--seed",
-                "2",
-                "--max-time",
-                "300",
-                "--continue-on-failure",
-                "--checks",
-                "not_a_server_error",
-                "--request-timeout",
-                "30",
-            ],
-            capture_output=True,
-            text=True,
+        run = schemathesis(
+            spec,
+            server.base_url,
+            tmp_path,
+            "--mode",
+            mode,
+            "--max-examples",
+            "5",
+            "--seed",
+            "2",
+            "--max-time",
+            "300",
+            "--continue-on-failure",
+            "--checks",
+            "not_a_server_error",
+            "--request-timeout",
+            "30",
             timeout=900,
         )
     output = run.stdout + run.stderr

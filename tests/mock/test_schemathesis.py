@@ -18,15 +18,12 @@ requests.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from support import SPECS
+from support import SPECS, schemathesis
 
 from conformance import load_spec
 from conformance.mock import Mock
@@ -57,6 +54,14 @@ ACCEPTED: dict[str, tuple[str, str]] = {
         "strict schema not closed, JSON mode without 'json', `dimensions` past 3,072): the mock "
         "answers as the API does (conformance.validate.semantics.requests)",
     ),
+    "empty-path-parameter": (
+        r"(ST108|ST201|ST202) [\s\S]*?X-Empty-Path-Parameter: ",
+        "schemathesis joins the URL with urljoin, which drops an empty path segment "
+        "(schemathesis#2790): an id the mock answered as '' (the spec allows any string) fed "
+        "into a path by the stateful phase sends the request to another operation "
+        "(`/organization/projects//archive` goes out as `/organization/projects/archive`); the "
+        "request carries X-Empty-Path-Parameter (tests/schemathesis_hooks.py) so it is named",
+    ),
     "nullable-enum": (
         r"ST201 Schema-violating request accepted[\s\S]*?Invalid component: .*(Incorrect type|violates `anyOf`)",
         "conformance lets `nullable: true` admit null even where an enum does not list it "
@@ -83,36 +88,23 @@ def _failures(report: Path) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_schemathesis_finds_nothing_but_known_disagreements(mode: str, tmp_path: Path) -> None:
     spec = load_spec(SPECS / "openai-2.3.0.yaml")
-    document = tmp_path / "openai-2.3.0-with-errata.json"
-    document.write_text(json.dumps(spec.document))
     report = tmp_path / "junit.xml"
     with MockServer(Mock(spec, seed=1)) as server:
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "schemathesis.cli",
-                "run",
-                str(document),
-                "--url",
-                server.base_url,
-                "--header",
-                "Authorization: Bearer sk-test",
-                "--mode",
-                mode,
-                "--max-examples",
-                "5",
-                "--seed",
-                "1",
-                "--continue-on-failure",
-                "--exclude-checks",
-                "status_code_conformance,ignored_auth",
-                "--report-junit-path",
-                str(report),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=1200,
+        run = schemathesis(
+            spec,
+            server.base_url,
+            tmp_path,
+            "--mode",
+            mode,
+            "--max-examples",
+            "5",
+            "--seed",
+            "1",
+            "--continue-on-failure",
+            "--exclude-checks",
+            "status_code_conformance,ignored_auth",
+            "--report-junit-path",
+            str(report),
         )
     assert report.exists(), run.stdout[-3000:] + run.stderr[-3000:]
     assert "Server error" not in run.stdout and "ST100" not in run.stdout  # never a 5xx
