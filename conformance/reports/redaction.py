@@ -4,8 +4,10 @@
 Results may come redacted already (the mock's log, the suites); a report redacts them again —
 a redactor is idempotent — so a log written by an older tool, a hand-made document or a value
 only the report's user knows (``conformance report --redact VALUE``) never reaches a report.
-Verdict texts, the run's settings (URLs with ``api_key=`` queries or userinfo passwords) and the
-spec's description are redacted too.
+Verdict texts, the run's settings (URLs with ``api_key=`` queries or userinfo passwords,
+values under secret keys: ``Redactor.value``) and the spec's description are redacted too;
+this module only applies the redactor to each part of a document, the rules are all in
+``conformance.results.redact`` and ``conformance.results.fields``.
 
 >>> from conformance.results import Document, Request, Result
 >>> doc = Document([Result("listModels", Request("GET", "/v1/models", "api_key=abc"))])
@@ -15,16 +17,12 @@ spec's description are redacted too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
 
 from ..results import Document, Redactor, Verdict
 
 __all__ = ["redact_document", "redactor_for"]
-
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 def redactor_for(values: Iterable[str] = ()) -> Redactor:
@@ -34,17 +32,6 @@ def redactor_for(values: Iterable[str] = ()) -> Redactor:
     'pw [redacted:value]'
     """
     return Redactor(values=values)
-
-
-def _value(redactor: Redactor, value: Any) -> Any:
-    """A JSON value redacted, URLs as URLs (their query parameters and userinfo)."""
-    if isinstance(value, str):
-        return redactor.url(value) if _URL.match(value) else redactor.text(value)
-    if isinstance(value, list | tuple):
-        return [_value(redactor, v) for v in value]
-    if isinstance(value, dict):
-        return {redactor.text(str(k)): _value(redactor, v) for k, v in value.items()}
-    return value
 
 
 def _verdict(redactor: Redactor, verdict: Verdict) -> Verdict:
@@ -77,9 +64,9 @@ def redact_document(doc: Document, redactor: Redactor | None = None) -> Document
         )
     return Document(
         results,
-        _value(redactor, doc.spec),
-        _value(redactor, doc.run),
-        _value(redactor, doc.tool),
+        redactor.value(doc.spec),
+        redactor.value(doc.run),
+        redactor.value(doc.tool),
         doc.version,
         [_verdict(redactor, v) for v in doc.verdicts],
     )

@@ -10,6 +10,10 @@ What is redacted, always:
 * API-key-like tokens anywhere — in header values, paths, queries, bodies, stream chunks,
   violation messages and notes: ``sk-…`` (``sk-proj-…``, ``sk-svcacct-…``, ``sk-admin-…``)
   and ``sess-…`` followed by at least 8 key characters;
+* the value under every body key whose name says it holds a secret (``api_key``,
+  ``password``, ``client_secret``, ``access_token``… — not ``max_tokens``, ``prompt_tokens``
+  nor a logprobs ``token``: the rule is ``conformance.results.fields``'), in JSON bodies at
+  any depth, event streams' data, form and multipart fields, and JSON values;
 * every value the user names (``Redactor(values=[...])``), wherever it occurs;
 * the password of a URL's userinfo (``https://user:[redacted:password]@host``).
 
@@ -29,6 +33,8 @@ from itertools import accumulate, pairwise
 from typing import Any
 from urllib.parse import unquote_plus
 
+from .fields import field_label, field_spans, hidden, redact_fields, secret_field
+
 __all__ = ["MARKER", "Redactor", "marker"]
 
 MARKER = "[redacted:{}]"
@@ -39,6 +45,7 @@ _PARAM_NAME = re.compile(
     r"key|token|secret|passw(?:or)?d|credential|^sig(?:nature)?$|^auth(?:orization)?$",
     re.IGNORECASE,
 )
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://[^/:@]*):[^/@]*@", re.IGNORECASE)
 
 
@@ -52,10 +59,11 @@ def marker(what: str) -> str:
 
 
 class Redactor:
-    """Replaces secrets with markers; ``values`` are more secrets to find anywhere, ``headers``
-    and ``params`` more header and query parameter names whose values are secret.
+    """Replaces secrets with markers; ``values`` are more secrets to find anywhere, ``headers``,
+    ``params`` and ``fields`` more header, query parameter and body key names whose values are
+    secret.
 
-    A redactor is cheap to call on clean data (one regular expression per text) and idempotent.
+    A redactor is cheap to call on clean data (two regular expressions per text) and idempotent.
 
     >>> r = Redactor(values=["hunter2-is-my-password"])
     >>> r.text("login with hunter2-is-my-password or sk-proj-0123456789")
@@ -68,10 +76,12 @@ class Redactor:
         *,
         headers: Iterable[str] = (),
         params: Iterable[str] = (),
+        fields: Iterable[str] = (),
     ) -> None:
         self.values = tuple(sorted({v for v in values if v}, key=len, reverse=True))
         self.header_names = _HEADER_NAMES | {h.lower() for h in headers}
         self.param_names = frozenset(params)
+        self.field_names = frozenset(f.lower() for f in fields)
         named = "|".join(re.escape(v) for v in self.values)
         pattern = f"(?P<value>{named})|{_TOKEN}" if named else _TOKEN
         self._text = re.compile(pattern)
@@ -88,11 +98,14 @@ class Redactor:
         return text if isinstance(match.group(), str) else text.encode()
 
     def text(self, value: str) -> str:
-        """``value`` with every token and named value replaced.
+        """``value`` with every token, named value and value under a secret key replaced.
 
         >>> Redactor().text("key sk-abcdefgh12345678, not sk-short or task-abcdefghijkl")
         'key [redacted:token], not sk-short or task-abcdefghijkl'
+        >>> Redactor().text("{'password': 'hunter2'} is not of type 'string'")
+        "{'password': '[redacted:password]'} is not of type 'string'"
         """
+        value = redact_fields(value, self.secret_field)
         if not any(n in value for n in self._needles):
             return value
         return self._text.sub(self._replace, value)
@@ -100,9 +113,10 @@ class Redactor:
     def body(self, value: bytes) -> bytes:
         """``value`` (a body of any media type) with every token and named value replaced.
 
-        >>> Redactor().body(b'{"key": "sk-proj-0123456789"}')
-        b'{"key": "[redacted:token]"}'
+        >>> Redactor().body(b'{"key": "sk-proj-0123456789", "api_key": "abc123"}')
+        b'{"key": "[redacted:token]", "api_key": "[redacted:api_key]"}'
         """
+        value = self._fields(value)
         if not any(n in value for n in self._byte_needles):
             return value
         return self._bytes.sub(self._replace, value)
@@ -115,43 +129,67 @@ class Redactor:
         (b'data: [redacted:token]', b'\\n\\n')
         """
         joined = b"".join(chunks)
+        spans = field_spans(joined.decode("latin-1"), self.secret_field)
+        if spans:
+            chunks = _recut(chunks, joined, [(a, b, r.encode("latin-1")) for a, b, r in spans])
+            joined = b"".join(chunks)
         if not any(n in joined for n in self._byte_needles):
             return tuple(chunks)
         found = [(m.start(), m.end(), self._replace(m)) for m in self._bytes.finditer(joined)]
-        if not found:
-            return tuple(chunks)
-        out: list[bytes] = []
-        starts = [0, *accumulate(len(c) for c in chunks)]
-        for begin, end in pairwise(starts):
-            piece, at = [], begin
-            for start, stop, replacement in found:
-                if stop <= at or start >= end:
-                    continue
-                if start >= at:
-                    piece.append(joined[at:start])
-                    piece.append(replacement)
-                at = min(max(at, stop), end)
-            piece.append(joined[at:end])
-            out.append(b"".join(piece))
-        return tuple(out)
+        return _recut(chunks, joined, found) if found else tuple(chunks)
+
+    def _fields(self, value: bytes) -> bytes:
+        """``value`` with the values under secret keys replaced (bytes map to text 1:1)."""
+        text = value.decode("latin-1")
+        redacted = redact_fields(text, self.secret_field)
+        return value if redacted is text else redacted.encode("latin-1")
 
     def value(self, value: Any) -> Any:
-        """A JSON value with every string in it redacted (keys too).
+        """A JSON value with every string in it redacted (keys too, URLs as URLs), and the
+        values under secret keys replaced.
 
-        >>> Redactor().value({"a": ["sk-0123456789abc", 1]})
-        {'a': ['[redacted:token]', 1]}
+        A violation's message (a dict with a ``message`` and a ``pointer`` through a secret key)
+        is replaced whole: a validator's message quotes the value it judged.
+
+        >>> Redactor().value({"a": ["sk-0123456789abc", 1], "secret": 5, "u": "http://h?key=k"})
+        {'a': ['[redacted:token]', 1], 'secret': '[redacted:secret]', 'u': 'http://h?key=[redacted:key]'}
+        >>> Redactor().value({"message": "'pw1' is too short", "pointer": "/tools/0/authorization"})["message"]
+        '[redacted:authorization] is not valid here (the message quoted it)'
         """
         if isinstance(value, str):
-            return self.text(value)
+            return self.url(value) if _URL.match(value) else self.text(value)
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, tuple):
             return tuple(self.value(v) for v in value)
         if isinstance(value, dict):
-            return {
-                self.text(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()
-            }
+            logprob = any(isinstance(k, str) and k.lower() == "logprob" for k in value)
+            out = {}
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    out[k] = self.value(v)
+                elif self.secret_field(k) and not (logprob and k.lower() == "token"):
+                    out[self.text(k)] = hidden(v, field_label(k))
+                else:
+                    out[self.text(k)] = self.value(v)
+            secret = self._pointed(value.get("pointer"))
+            if secret and isinstance(value.get("message"), str):
+                out["message"] = f"{marker(secret)} is not valid here (the message quoted it)"
+            return out
         return value
+
+    def _pointed(self, pointer: Any) -> str | None:
+        """The label of the secret key a violation's JSON pointer goes through, if any: its
+        message may quote the value (a ``token`` under ``logprobs`` is no secret)."""
+        if not isinstance(pointer, str) or not pointer:
+            return None
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+        for part in parts:
+            if self.secret_field(part):
+                if part.lower() == "token" and any(p.lower() == "logprobs" for p in parts):
+                    continue
+                return field_label(part)
+        return None
 
     # -- HTTP parts ----------------------------------------------------------------------------
 
@@ -176,6 +214,14 @@ class Redactor:
         (True, False)
         """
         return name in self.param_names or bool(_PARAM_NAME.search(name))
+
+    def secret_field(self, name: str) -> bool:
+        """True when a body field's (a JSON key's, a form field's) value is a secret.
+
+        >>> Redactor(fields=["pin"]).secret_field("PIN"), Redactor().secret_field("max_tokens")
+        (True, False)
+        """
+        return name.lower() in self.field_names or secret_field(name)
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers with credential values replaced (an ``Authorization`` scheme is kept) and
@@ -224,3 +270,24 @@ class Redactor:
 
 
 DEFAULT = Redactor()
+
+
+def _recut(
+    chunks: Sequence[bytes], joined: bytes, found: Sequence[tuple[int, int, bytes]]
+) -> tuple[bytes, ...]:
+    """``joined`` (the chunks joined) with ``found`` replaced, cut again where the chunks were;
+    a replacement lands in the chunk where its span began."""
+    out: list[bytes] = []
+    starts = [0, *accumulate(len(c) for c in chunks)]
+    for begin, end in pairwise(starts):
+        piece, at = [], begin
+        for start, stop, replacement in found:
+            if stop <= at or start >= end:
+                continue
+            if start >= at:
+                piece.append(joined[at:start])
+                piece.append(replacement)
+            at = min(max(at, stop), end)
+        piece.append(joined[at:end])
+        out.append(b"".join(piece))
+    return tuple(out)

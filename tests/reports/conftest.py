@@ -1,6 +1,7 @@
 """Fixtures of the report tests: a real run of the mock over HTTP, its JSON-lines log, with a
-canary secret planted in the requests (the mock's log redacts token-shaped secrets itself; the
-value only the report's user names, ``NAMED``, reaches the log in clear)."""
+canary secret planted in the requests (the mock's log redacts token-shaped secrets and values
+under secret body keys, ``QUIET``, itself; the value only the report's user names, ``NAMED``,
+reaches the log in clear)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from runs import CANARY, NAMED
+from runs import CANARY, NAMED, QUIET
 from support import SPECS
 
 from conformance.mock import Mock
@@ -37,11 +38,15 @@ def _traffic(base_url: str) -> None:
         client.get(f"/models?api_key={CANARY}&note={NAMED}")
         client.post("/embeddings", json={"model": "text-embedding-3-small", "input": 3.5})
         client.get("/models/gpt-4o-mini")
+        keyed = {**chat, "api_key": QUIET, "metadata": {"password": QUIET}}
+        client.post("/chat/completions", json=keyed)
+        client.post("/chat/completions", json={**keyed, "stream": True})
 
 
 @pytest.fixture(scope="session")
 def mock_log(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The JSON-lines log of six exchanges with the mock server: valid, streamed, invalid."""
+    """The JSON-lines log of eight exchanges with the mock server: valid, streamed, invalid,
+    two with a quiet secret under body keys (top level and in ``metadata``; streamed)."""
     path = tmp_path_factory.mktemp("mock") / "log.jsonl"
     mock = Mock(spec, seed=1, log=path)
     with MockServer(mock) as server:

@@ -16,10 +16,11 @@ from conformance.results import Document, Replay, Request, Response, Result, Ver
 from conformance.spec import Spec
 from conformance.validate import Violation
 
-__all__ = ["BROKEN", "CANARY", "KEY_ENV", "NAMED", "suite_run", "synthetic_run"]
+__all__ = ["BROKEN", "CANARY", "KEY_ENV", "NAMED", "QUIET", "suite_run", "synthetic_run"]
 
 CANARY = "sk-canary-0123456789abcdefCANARY"  # an API key's shape: found anywhere
 NAMED = "my-own-Secret-value-42"  # no token shape: redacted only where the user names it
+QUIET = "quiet-body-value-77"  # no token shape either: redacted by the body key it is under
 
 _NAMES = (
     "createChatCompletion",

@@ -1,7 +1,9 @@
 """Redaction everywhere: canary secrets planted in a document — an API key in Authorization,
 ``api-key`` and a URL query, tokens in paths, bodies, stream chunks (cut in two by a chunk
-boundary) and binary bodies, cookies, a URL's password, a value only the user names — never
-reach a byte of any report, of the run diff, or of the terminal."""
+boundary) and binary bodies, cookies, a URL's password, a value only the user names, a value
+of no particular shape under secret body keys (JSON, nested, a stream event's data, form and
+multipart fields, a violation's message, the run's settings) — never reach a byte of any
+report, of the run diff, or of the terminal; a logprobs ``token`` beside them is kept."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from runs import CANARY, KEY_ENV, NAMED, suite_run
+from runs import CANARY, KEY_ENV, NAMED, QUIET, suite_run
 
 from conformance.cli.main import main
 from conformance.reports import FORMATS, Summary, diff_runs
@@ -21,12 +23,19 @@ from conformance.spec import Spec
 from conformance.validate import Violation
 
 PLAIN = "plain-key-value-xyz"  # no token shape: found by where it is (a key's header, api_key=)
-NEEDLES = ("CANARY", NAMED, PLAIN)
+KEPT = "kept-logprobs-token"  # model output under ``token`` beside ``logprob``: no secret
+NEEDLES = ("CANARY", NAMED, PLAIN, QUIET)
 
 
 def _planted() -> Document:
-    stream = f'data: {{"content": "{CANARY}"}}\n\ndata: [DONE]\n\n'.encode()
+    event = {
+        "content": CANARY,
+        "client_secret": {"value": QUIET, "expires_at": 1},
+        "logprobs": {"content": [{"token": KEPT, "logprob": -0.1, "bytes": None}]},
+    }
+    stream = f"data: {json.dumps(event)}\n\ndata: [DONE]\n\n".encode()
     cut = stream.index(b"CANARY")
+    quiet = stream.index(QUIET.encode()) + 3  # a chunk boundary inside the quiet secret too
     request = Request(
         "POST",
         f"/v1/files/{CANARY}/content",
@@ -38,13 +47,25 @@ def _planted() -> Document:
             "x-custom": f"{NAMED} {CANARY}",
             "content-type": "application/json",
         },
-        json.dumps({"user": CANARY, "metadata": {"note": NAMED}}).encode(),
+        json.dumps(
+            {
+                "user": CANARY,
+                "api_key": QUIET,
+                "metadata": {"note": NAMED, "Password": QUIET},
+                "tools": [{"type": "mcp", "authorization": QUIET}],
+            }
+        ).encode(),
         origin=f"https://me:{PLAIN}@api.example.com",
     )
     streamed = Result(
         "createChatCompletion",
         request,
-        Response(200, {"set-cookie": f"sid={NAMED}"}, (stream[:cut], stream[cut:]), stream=True),
+        Response(
+            200,
+            {"set-cookie": f"sid={NAMED}"},
+            (stream[:cut], stream[cut:quiet], stream[quiet:]),
+            stream=True,
+        ),
         request_id=f"req-{NAMED}",
         replay=Replay("1"),
         notes=(f"note {CANARY} {NAMED}",),
@@ -57,11 +78,25 @@ def _planted() -> Document:
                 event=0,
             ),
             Violation(f"bad {CANARY}", where="response.body", code="schema.type"),
+            Violation(
+                f"'{QUIET}' is too short",
+                where="request.body",
+                pointer="/tools/0/authorization",
+                code="schema.minLength",
+            ),
         ),
+    )
+    multipart = (
+        b'--b\r\nContent-Disposition: form-data; name="client_secret"\r\n\r\n'
+        + QUIET.encode()
+        + b'\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\n\xff\x00'
+        + CANARY.encode()
+        + NAMED.encode()
+        + b"\r\n--b--\r\n"
     )
     binary = Result(
         "createFile",
-        Request("POST", "/v1/files", body=b"\xff\x00" + CANARY.encode() + NAMED.encode()),
+        Request("POST", "/v1/files", body=multipart),
         Response(400, chunks=(b"\xfe" + CANARY.encode(),)),
         violations=(Violation("x", where="request.body", code="request.decode"),),
         name=f"example {NAMED}",
@@ -102,10 +137,27 @@ def _planted() -> Document:
             (1,),
         ),
     ]
+    form = Result(
+        "createFile",
+        Request(
+            "POST",
+            "/v1/files",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+            body=f"purpose=x&access_token={QUIET}&max_tokens=3".encode(),
+        ),
+        Response(
+            400, {"content-type": "application/json"}, (b'{"secret": "' + QUIET.encode() + b'"}',)
+        ),
+    )
     return Document(
-        [streamed, binary],
+        [streamed, binary, form],
         {"title": "t", "source": f"https://u:{PLAIN}@example.com/spec.yaml"},
-        {"seed": 1, "base_url": f"https://api.example.com/v1?api_key={PLAIN}", "key": CANARY},
+        {
+            "seed": 1,
+            "base_url": f"https://api.example.com/v1?api_key={PLAIN}",
+            "key": CANARY,
+            "target": {"password": QUIET},
+        },
         verdicts=verdicts,
     )
 
@@ -125,6 +177,7 @@ def test_no_writer_lets_a_secret_through() -> None:
     summary = Summary.of(_planted(), redactor_for([NAMED]))
     for name, render in FORMATS.items():
         _clean(render(summary), name)
+    assert KEPT in FORMATS["json"](summary)  # model output is no secret
     # the JSON report's base64 bodies too
     doc = Document.from_dict(json.loads(FORMATS["json"](summary)))
     for result in doc.results:
@@ -171,10 +224,13 @@ def test_the_cli_over_every_format_and_the_diff(
 
 
 def test_the_mock_s_log(tmp_path: Path, mock_log: Path) -> None:
-    """The mock redacts the token itself; the value only the report's user knows reaches the
-    log in clear, and ``--redact`` keeps it out of every report."""
+    """The mock redacts the token and the values under secret body keys itself; the value only
+    the report's user knows reaches the log in clear, and ``--redact`` keeps it out of every
+    report."""
     text = mock_log.read_text()
-    assert "CANARY" not in text and NAMED in text
+    assert "CANARY" not in text and QUIET not in text and NAMED in text
+    assert text.count('"api_key":"[redacted:api_key]"') == 2
+    assert text.count("[redacted:password]") == 2
     args = ["report", str(mock_log), "--redact", NAMED]
     for name in FORMATS:
         args += [f"--{name}", str(tmp_path / f"log.{name}")]
