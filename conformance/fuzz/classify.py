@@ -380,13 +380,15 @@ def _oracle(run: Run, records: Sequence[Result]) -> Outcome:
 
 
 def _delivery(record: Result) -> float:
-    """About how long the mock takes to write an answer: its delay, pauses, and a write each
-    chunk (a millisecond: what a paced write costs on a busy machine)."""
+    """About how long the mock takes to write an answer: its delay, its stalls' pauses, the
+    interval and a write each chunk (a millisecond: what a paced write costs on a busy
+    machine)."""
     response = record.response
     if response is None:
         return 0.0
     count = len(response.chunks or ())
-    return response.delay + count * (response.interval + 0.001)
+    stalls = sum(seconds for _, seconds in response.pauses)
+    return response.delay + stalls + count * (response.interval + 0.001)
 
 
 def _tail(stderr: str, exception: str | None) -> str:

@@ -4,8 +4,9 @@ A results file written by the harness holds, for each case, every exchange as se
 ``case ID #N``) and a summary (``case ID``: call, profile, faults in its notes, the outcome as a
 ``fuzz.*`` violation). Replaying a case opens
 a session that answers each request with the next recorded answer to the same method and path
-(status, headers, chunks, delay, interval, drop as recorded; a request beyond the recording is
-answered by a fresh mock seeded as the case was), then runs the client and judges it again.
+(status, headers, chunks, delay, interval, the stalls' pauses, drop as recorded; a request beyond
+the recording is answered by a fresh mock seeded as the case was), then runs the client and
+judges it again.
 
 >>> recorded = load_case("fuzz.jsonl", "12")  # doctest: +SKIP
 >>> again, same = replay(recorded)  # doctest: +SKIP
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..results import Document, Result
+from ..results import Document, Response, Result
 from ..spec import Spec, load_spec
 from .case import Case
 from .classify import TYPED
@@ -78,7 +79,7 @@ def load_case(path: str | Path, case_id: str) -> Recorded:
 
 
 def identical(recorded: Sequence[Result], served: Sequence[Result]) -> bool:
-    """Were the same answers served, byte for byte, in the same order?
+    """Were the same answers served, byte for byte and pause for pause, in the same order?
 
     >>> identical([], [])
     True
@@ -87,18 +88,15 @@ def identical(recorded: Sequence[Result], served: Sequence[Result]) -> bool:
         return False
     for before, after in zip(recorded, served, strict=True):
         a, b = before.response, after.response
-        if (
-            a is None
-            or b is None
-            or (a.status, a.chunks, dict(a.headers))
-            != (
-                b.status,
-                b.chunks,
-                dict(b.headers),
-            )
-        ):
+        if a is None or b is None or _delivered(a) != _delivered(b):
             return False
     return True
+
+
+def _delivered(response: Response) -> tuple[Any, ...]:
+    """What a client is served: the bytes, where they are cut, and when they come."""
+    timing = (response.delay, response.interval, response.pauses, response.drop)
+    return (response.status, response.chunks, dict(response.headers), *timing)
 
 
 def harness_for(

@@ -8,7 +8,7 @@ own log redacts secret-looking strings; a replay needs the bytes), its replay ke
 
 A replay session serves recorded exchanges again instead: each request gets the next recorded
 answer to the same method and path, byte for byte (same status, headers, chunks, delay,
-interval and drop); a request with none left is answered by the session's mock.
+interval, stall pauses and drop); a request with none left is answered by the session's mock.
 
 >>> sessions = Sessions(spec)  # doctest: +SKIP
 >>> with MockServer(sessions) as server:  # doctest: +SKIP
@@ -36,7 +36,8 @@ _TIMING = "openai-processing-ms"
 
 
 def served(response: MockResponse) -> Response:
-    """The answer as recorded: the bytes exactly as sent, and how they were delivered."""
+    """The answer as recorded: the bytes exactly as sent, and how they were delivered (delay,
+    interval, the stalls' pauses, drop)."""
     return Response(
         response.status,
         dict(response.headers),
@@ -45,6 +46,7 @@ def served(response: MockResponse) -> Response:
         delay=response.delay,
         interval=response.interval,
         drop=response.drop,
+        pauses=tuple(response.pauses),
     )
 
 
@@ -55,6 +57,7 @@ def _as_mock_response(recorded: Response) -> MockResponse:
         tuple(recorded.chunks or ()),
         delay=recorded.delay,
         interval=recorded.interval,
+        pauses=recorded.pauses,
         drop=recorded.drop,
         stream=recorded.stream,
     )

@@ -279,6 +279,7 @@ class Mock:
                 delay=response.delay,
                 interval=response.interval,
                 drop=response.drop,
+                pauses=response.pauses,
             ),
             round(wall, 6),
             round((time.perf_counter() - started) * 1000, 3),

@@ -166,10 +166,15 @@ class Request:
 class Response:
     """An answer as recorded: status, headers, the body as the chunks a client read (``None``:
     not recorded), whether it was an event stream, and how it was delivered (``delay`` before
-    the head, ``interval`` between chunks, ``drop``: the connection closed after the chunks).
+    the head, ``interval`` between chunks, ``drop``: the connection closed after the chunks,
+    ``pauses``: ``(index, seconds)``, a stall of that long more before chunk ``index`` — ``0``
+    right after the head, ``len(chunks)`` before the end — as the mock's ``stall`` and
+    ``stall-mid`` faults place them).
 
     >>> Response(200, {"content-type": "text/event-stream"}, (b"data: [DONE]\\n\\n",), stream=True).events[0].data
     '[DONE]'
+    >>> Response(200, chunks=(b"{", b"}"), pauses=((1, 2.0),)).to_dict()["pauses"]
+    [[1, 2.0]]
     """
 
     status: int
@@ -180,6 +185,7 @@ class Response:
     delay: float = 0.0
     interval: float = 0.0
     drop: bool = False
+    pauses: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -233,11 +239,13 @@ class Response:
             "delay": self.delay,
             "interval": self.interval,
             "drop": self.drop,
+            "pauses": [[index, seconds] for index, seconds in self.pauses],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Response:
-        """The response a :meth:`to_dict` form describes.
+        """The response a :meth:`to_dict` form describes (no ``pauses``, as in files written
+        before they were recorded: none).
 
         >>> r = Response(200, chunks=(b"a", b"\\xe2"), stream=True); Response.from_dict(r.to_dict()) == r
         True
@@ -259,4 +267,5 @@ class Response:
             float(data.get("delay", 0.0)),
             float(data.get("interval", 0.0)),
             bool(data.get("drop", False)),
+            tuple((int(index), float(seconds)) for index, seconds in data.get("pauses") or ()),
         )

@@ -196,6 +196,7 @@ class Result:
                 response.delay,
                 response.interval,
                 response.drop,
+                response.pauses,
             )
         violations = self.violations
         if violations:

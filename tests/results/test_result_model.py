@@ -7,6 +7,7 @@ import ast
 import doctest
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,9 @@ def sample() -> list[Result]:
                 (b'data: {"a": "\xc3', b'\xa9"}\n\n', b"data: [DONE]\n\n"),
                 stream=True,
                 interval=0.01,
+                pauses=((1, 2.0), (3, 0.25)),
             ),
-            replay=Replay("7", None, None, 500, ("split", "latency")),
+            replay=Replay("7", None, None, 500, ("split", "latency", "stall-mid=2")),
         ),
         Result("listModels", Request("GET", "/v1/models"), Response(200, chunks=None, size=9)),
         Result(
@@ -280,6 +282,32 @@ def test_the_logged_answer_is_the_bytes_the_client_got(mock_and_log: tuple[Mock,
     assert len(split.response.chunks) > len(mock.records[1].response.chunks or ())  # type: ignore[union-attr]
     assert mock.records[3].faults == ("truncate",) and mock.records[4].status == 429
     assert mock.records[4].response.headers["retry-after"] == "1"  # type: ignore[union-attr]
+
+
+def test_stalls_are_logged_as_pauses_and_lines_written_before_pauses_still_read(
+    mock_and_log: tuple[Mock, Path],
+) -> None:
+    mock, path = mock_and_log
+    with mock_router(mock), httpx.Client(headers=AUTH) as client:
+        mid = {"x-conformance-faults": "stall-mid=0.05"}
+        client.post(f"{BASE}/chat/completions", json=CHAT, headers=mid)
+        head = {"x-conformance-faults": "stall=0.05"}
+        client.post(f"{BASE}/chat/completions", json={**CHAT, "stream": True}, headers=head)
+    json_body, stream = read_results(path).results
+    assert json_body == mock.records[0] and stream == mock.records[1]
+    assert json_body.response is not None and stream.response is not None
+    # a JSON body: cut in two, the pause before its second half; a stream: after the head
+    assert json_body.response.chunks is not None and len(json_body.response.chunks) == 2
+    assert json_body.response.pauses == ((1, 0.05),)
+    assert stream.response.pauses == ((0, 0.05),)
+    line = stream.to_dict()
+    assert line["response"]["pauses"] == [[0, 0.05]]
+    valid_line(line)
+    del line["response"]["pauses"]  # as written before pauses were recorded: version 1 still
+    valid_line(line)
+    assert Result.from_dict(line).response == replace(stream.response, pauses=())
+    with pytest.raises(jsonschema.ValidationError):
+        valid_line({**line, "response": {**line["response"], "pauses": [[0]]}})
 
 
 def test_the_log_file_starts_with_a_head_naming_spec_and_settings(
