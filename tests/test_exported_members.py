@@ -101,6 +101,7 @@ SUBPACKAGES = {
         "Profile",
         "RequestCase",
         "ResponseCase",
+        "breaks_of",
         "invalid_requests",
         "requests",
         "responses",

@@ -6,7 +6,7 @@
 """
 
 from .cases import RequestCase, ResponseCase
-from .invalid import InvalidRequest, invalid_requests
+from .invalid import InvalidRequest, breaks_of, invalid_requests
 from .profiles import PROFILES, Profile
 from .requests import requests
 from .responses import responses
@@ -18,6 +18,7 @@ __all__ = [
     "Profile",
     "RequestCase",
     "ResponseCase",
+    "breaks_of",
     "invalid_requests",
     "requests",
     "responses",

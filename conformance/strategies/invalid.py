@@ -5,7 +5,7 @@ an enum broken, a numeric or length bound crossed, a required body missing."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -25,7 +25,7 @@ from .merge import flatten
 from .profiles import Profile
 from .requests import body_media, request_errors, requests
 
-__all__ = ["InvalidRequest", "invalid_requests", "mutations"]
+__all__ = ["InvalidRequest", "breaks_of", "invalid_requests", "mutations"]
 
 _WRONG = {
     "string": 12345,
@@ -276,6 +276,29 @@ def mutations(ctx: Context, op: Operation, media: str | None) -> list[Mutation]:
     return found
 
 
+def _broken(op: Operation, case: RequestCase, mutation: Mutation) -> InvalidRequest:
+    expected = Violation(
+        mutation.constraint,
+        where=mutation.where,
+        pointer=mutation.pointer,
+        keyword=mutation.keyword,
+        code=mutation.code,
+        operation=op.operation_id,
+    )
+    return InvalidRequest(mutation.apply(case), mutation.constraint, expected)
+
+
+def _announced(ctx: Context, bad: InvalidRequest) -> bool:
+    """Whether the request breaks the announced constraint (some other check, e.g. a bound and
+    a type, may fire too)."""
+    found = request_errors(ctx, bad.case)
+    return any(
+        (v.where, v.pointer, v.code)
+        == (bad.expected.where, bad.expected.pointer, bad.expected.code)
+        for v in found
+    )
+
+
 def invalid_requests(
     spec: Spec, operation: str | Operation, *, profile: str | Profile = "default"
 ) -> st.SearchStrategy[InvalidRequest]:
@@ -287,32 +310,32 @@ def invalid_requests(
     ctx = context(spec, profile)
     op = ctx.operation(operation)
     valid = requests(spec, op, profile=profile)
-    media = valid_media(op)
-    options = mutations(ctx, op, media)
+    options = mutations(ctx, op, valid_media(op))
     if not options:
         raise InputError(f"{op.operation_id}: no constraint to break in its requests")
+    return st.builds(partial(_broken, op), valid, st.sampled_from(options)).filter(
+        partial(_announced, ctx)
+    )
 
-    def broken(case: RequestCase, mutation: Mutation) -> InvalidRequest:
-        expected = Violation(
-            mutation.constraint,
-            where=mutation.where,
-            pointer=mutation.pointer,
-            keyword=mutation.keyword,
-            code=mutation.code,
-            operation=op.operation_id,
-        )
-        return InvalidRequest(mutation.apply(case), mutation.constraint, expected)
 
-    def announced(bad: InvalidRequest) -> bool:
-        # exactly the announced constraint: some other check (e.g. a bound and a type) may fire too
-        found = request_errors(ctx, bad.case)
-        return any(
-            (v.where, v.pointer, v.code)
-            == (bad.expected.where, bad.expected.pointer, bad.expected.code)
-            for v in found
-        )
+def breaks_of(
+    spec: Spec,
+    case: RequestCase,
+    *,
+    keywords: Sequence[str] = ("enum", "minimum", "maximum"),
+    profile: str | Profile = "typical",
+) -> list[InvalidRequest]:
+    """Every break of one JSON Schema keyword in ``keywords`` this operation's requests allow,
+    each applied to the valid ``case`` (the spec's order; those that do not provoke the
+    announced violation on it left out): a value just past each bound, an enum's stranger.
 
-    return st.builds(broken, valid, st.sampled_from(options)).filter(announced)
+    >>> [b.constraint for b in breaks_of(spec, valid_embedding_request)]  # doctest: +SKIP
+    ["body property 'encoding_format': not one of its enum values", "body property 'dimensions': below minimum 1"]
+    """
+    ctx = context(spec, profile)
+    op = ctx.operation(case.operation)
+    chosen = [m for m in mutations(ctx, op, case.media_type) if m.keyword in keywords]
+    return [b for b in (_broken(op, case, m) for m in chosen) if _announced(ctx, b)]
 
 
 def valid_media(op: Operation) -> str | None:

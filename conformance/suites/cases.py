@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import InputError
 from ..mock.draw import draw
 from ..spec import Operation, Spec
-from ..strategies import RequestCase, invalid_requests, requests
+from ..strategies import RequestCase, breaks_of, invalid_requests, requests
 from ..strategies.cases import quote_segment
 from ..validate import Violation
 from .target import Budget, Target
@@ -56,22 +56,26 @@ class Case:
 def _adjusted(
     request: RequestCase, target: Target, budget: Budget, broken: Violation | None = None
 ) -> RequestCase:
-    """The target's model, and small token limits; for a negative case (``broken``) only the
-    model, unless the model is what it breaks (its broken value must reach the server)."""
+    """The target's model, and small token limits — for a negative case (``broken``) except
+    where it breaks the request: its broken value must reach the server."""
     request = _model_path(request, target) if broken is None else request
     body = request.body
     if not isinstance(body, dict) or request.media_type is None:
         return request
     body = dict(body)
     model = target.model_for(request.operation)
-    keep = broken is not None and broken.pointer.startswith("/model")
-    if model is not None and isinstance(body.get("model"), str) and not keep:
+    kept = broken.pointer if broken is not None else None  # the broken value reaches the server
+    if model is not None and isinstance(body.get("model"), str) and kept != "/model":
         body["model"] = model
-    if broken is not None or request.operation not in _GENERATING:
+    if request.operation not in _GENERATING:
         return replace(request, body=body)
     for name in _TOKEN_CAPS:
         value = body.get(name)
-        if isinstance(value, int) and not isinstance(value, bool):
+        if kept == f"/{name}" or name not in body:
+            continue
+        if value is None:  # null: the server's default, often no limit at all
+            body[name] = max(budget.max_tokens, _MIN_CAP.get(name, 1))
+        elif isinstance(value, int) and not isinstance(value, bool):
             body[name] = max(min(value, budget.max_tokens), _MIN_CAP.get(name, 1))
     if request.operation != "createResponse" and not any(n in body for n in _TOKEN_CAPS):
         body[
@@ -141,9 +145,33 @@ def cases_for(
                 )
             )
     if negative:
-        out += _error_probes(op, [c for c in out if c.kind == "positive"])
+        good = [c for c in out if c.kind == "positive"]
+        out += _bounds(spec, good, target, budget, {c.label for c in out})
+        out += _error_probes(op, good)
     out += probes_for(op, target, budget)
     return out
+
+
+def _bounds(
+    spec: Spec, valid: list[Case], target: Target, budget: Budget, labels: set[str]
+) -> list[Case]:
+    """One negative case per enum and numeric bound of the operation's requests, each on the
+    first valid request: a value just past the bound (``max_tokens: -1``), an enum's stranger
+    (``encoding_format: "__not_in_enum__"``) — a server must refuse each with a 4xx."""
+    first = next((c for c in valid if isinstance(c.request.body, dict)), None)
+    if first is None:
+        return []
+    return [
+        Case(
+            "negative",
+            _adjusted(bad.case, target, budget, bad.expected),
+            f"negative: {bad.constraint}",
+            first.operation_path,
+            expects=bad.expected,
+        )
+        for bad in breaks_of(spec, first.request)
+        if f"negative: {bad.constraint}" not in labels
+    ]
 
 
 _HELLO = [{"role": "user", "content": "Say hello in one word."}]

@@ -67,6 +67,8 @@ class Sender:
         self.started = time.monotonic()
         self._lock = threading.Lock()
         self._next = 0.0
+        self._previous = ""  # the last request sent, as "METHOD /path"
+        self._before = ""  # the one sent before it
         timeout = httpx.Timeout(budget.timeout, connect=min(budget.timeout, 10.0))
         self._client = httpx.Client(
             timeout=timeout,
@@ -130,6 +132,8 @@ class Sender:
             result, retry = self._once(case.operation, request, name)
             if result.response is None and _reset(result):
                 result = self._fresh(case.operation, request, name, result)
+            elif _garbled(result):
+                result = self._desync(case.operation, request, name, result)
             if retry is None or attempt == self.budget.retries:
                 return result
             time.sleep(retry)
@@ -154,12 +158,43 @@ class Sender:
         )
         return replace(again, violations=(warning, *again.violations))
 
+    def _desync(self, operation: str, request: httpx.Request, name: str, odd: Result) -> Result:
+        """The request again on a connection of its own, after an error answer that is not JSON:
+        a server that left an earlier request's body unread on the kept-alive connection reads
+        those bytes as the next request and answers them (``501 Unsupported method ('{"model"…')``
+        in HTML). A different status on the new connection is that desync: the new answer is
+        the request's, and ``transport.desync`` says what the connection did."""
+        before = self._before
+        try:
+            self._take()
+        except _Exhausted:
+            return odd
+        with httpx.Client(timeout=self._client.timeout, follow_redirects=False) as alone:
+            again, _ = self._once(operation, request, name, alone)
+        if again.response is None or odd.response is None:
+            return odd
+        if again.response.status == odd.response.status:
+            return odd
+        kind = odd.response.headers.get("content-type") or "no content type"
+        after = f" after {before}" if before else ""
+        desync = Violation(
+            f"answered {odd.response.status} ({kind}) on a kept-alive connection{after}, and "
+            f"{again.response.status} on a new one: the connection was out of step, an earlier "
+            "request's bytes read as this one (a body left unread?)",
+            where="transport",
+            code="transport.desync",
+            expected=again.response.status,
+            actual=odd.response.status,
+        )
+        return replace(again, violations=(desync, *again.violations))
+
     def _once(
-        self, operation: str, request: httpx.Request, name: str
+        self, operation: str, request: httpx.Request, name: str, client: httpx.Client | None = None
     ) -> tuple[Result, float | None]:
         started = time.time()
         clock = time.monotonic()
         recorded = _recorded(request)
+        self._before, self._previous = self._previous, f"{request.method} {request.url.path}"
         chunks: list[bytes] = []
         violations: list[Violation] = []
         status: int | None = None
@@ -167,7 +202,7 @@ class Sender:
         stream = False
         retry: float | None = None
         try:
-            answer = self._client.send(request, stream=True)
+            answer = (client or self._client).send(request, stream=True)
             try:
                 status = answer.status_code
                 headers = {k.lower(): v for k, v in answer.headers.items()}
@@ -230,6 +265,14 @@ class Sender:
         if total:
             with self._lock:
                 self.tokens += total
+
+
+def _garbled(result: Result) -> bool:
+    """Whether the answer is an error that is not JSON (what a desynchronised connection gets)."""
+    response = result.response
+    if response is None or response.status < 400 or response.stream:
+        return False
+    return "json" not in response.headers.get("content-type", "").lower()
 
 
 def _reset(result: Result) -> bool:

@@ -206,6 +206,7 @@ CODES.update(
         "capability.refused": "a request the spec and OpenAI's rules allow was refused with a 4xx (a limit of the server; warning)",
         "capability.ignored": "a parameter was accepted but had no effect (n, stream, stream_options.include_usage, encoding_format…)",
         "transport.error": "the connection failed, was reset or closed before a whole answer came",
+        "transport.desync": "the kept-alive connection was out of step: an earlier request's bytes were answered as this one (the request answered otherwise on a new connection)",
         "transport.timeout": "no answer, or no stream event, within the time bound (inconclusive)",
         "transport.bound": "the stream passed the event or byte bound and was cut before its end (inconclusive)",
     }

