@@ -24,7 +24,7 @@ from ..strategies.cases import quote_segment
 from ..validate import Violation
 from .target import Budget, Target
 
-__all__ = ["KINDS", "Case", "cases_for", "probes_for"]
+__all__ = ["KINDS", "Case", "cases_for", "for_target", "probes_for"]
 
 KINDS = ("positive", "negative", "probe", "flow")  # flow: a valid step of a stateful flow
 # request fields that cap how much a model generates: set to the budget's max_tokens
@@ -53,11 +53,16 @@ class Case:
         return self.request.operation
 
 
-def _adjusted(
+def for_target(
     request: RequestCase, target: Target, budget: Budget, broken: Violation | None = None
 ) -> RequestCase:
-    """The target's model, and small token limits — for a negative case (``broken``) except
-    where it breaks the request: its broken value must reach the server."""
+    """A drawn request made fit to send to ``target``: the target's model, and small token
+    limits — for a negative case (``broken``) except where it breaks the request: its broken
+    value must reach the server.
+
+    >>> for_target(drawn, Target("http://h/v1", models={"chat": "m"}), Budget()).body["model"]  # doctest: +SKIP
+    'm'
+    """
     request = _model_path(request, target) if broken is None else request
     body = request.body
     if not isinstance(body, dict) or request.media_type is None:
@@ -117,7 +122,7 @@ def cases_for(
         if sum(c.kind == "positive" for c in out) >= positive:
             break
         try:
-            case = _adjusted(draw(valid, f"{seed}:{op.operation_id}:positive:{i}"), target, budget)
+            case = for_target(draw(valid, f"{seed}:{op.operation_id}:positive:{i}"), target, budget)
         except (ValueError, InputError):
             break
         key = repr((case.path, case.query, case.body))
@@ -138,7 +143,7 @@ def cases_for(
             out.append(
                 Case(
                     "negative",
-                    _adjusted(bad.case, target, budget, bad.expected),
+                    for_target(bad.case, target, budget, bad.expected),
                     f"negative: {bad.constraint}",
                     op.path,
                     expects=bad.expected,
@@ -164,7 +169,7 @@ def _bounds(
     return [
         Case(
             "negative",
-            _adjusted(bad.case, target, budget, bad.expected),
+            for_target(bad.case, target, budget, bad.expected),
             f"negative: {bad.constraint}",
             first.operation_path,
             expects=bad.expected,

@@ -51,7 +51,7 @@ from ..strategies import RequestCase
 from ..strategies import requests as request_strategy
 from ..strategies.cases import quote_segment
 from ..validate import Validator
-from .cases import Case, _adjusted
+from .cases import Case, for_target
 from .links import LINKS, STORED, Link, links, with_links
 from .runner import select
 from .target import Budget, Target
@@ -185,7 +185,7 @@ class Flows:
                 case.media_type,
                 body,
             )
-        drawn = _adjusted(drawn, self.target, self.budget)
+        drawn = for_target(drawn, self.target, self.budget)
         values, fields = _linked(step)
         path = {**drawn.path_params, **values.get("path_parameters", {})}
         body = drawn.body
@@ -294,7 +294,9 @@ def _drive(machine: type[APIStateMachine], stepper: _Stepper, seed: int, length:
             return None  # the suite's checks judge every step
 
     # a scenario starts with an operation that needs no earlier answer: not one with path
-    # parameters, which could only guess ids (the stateless cases do that already)
+    # parameters, which could only guess ids (the stateless cases do that already). schemathesis
+    # 4.x has no public way to choose the roots: `_root_labels` and `root_rules` are its
+    # internals (pinned <5 in pyproject.toml; tests/suites/test_flows.py fails if they move)
     roots = {normalize_name(f"RANDOM -> {label}"): label for label in machine._root_labels}  # type: ignore[attr-defined]
     guessing = {name for name, label in roots.items() if "{" in label}
     if guessing < set(machine.root_rules):
