@@ -5,7 +5,9 @@ parameters by location and name (path parameters by position); request and respo
 types by type (parameters aside); responses by status key; response headers by name, case
 aside. Each matched schema pair is compared by :class:`~conformance.reports.schemadiff.SchemaDiffer`
 over the converted schemas of its direction, so both specs are read the same way — load them
-with the same errata selection (``conformance spec diff`` does).
+with the same errata selection (``conformance spec diff`` does). A change inside a component
+that several paths of one body reach (the Responses API's ``Response`` in each of its stream
+events) is one finding at the first path, the others listed in its ``also``.
 
 >>> report = diff_specs(load_spec("old.yaml"), load_spec("new.yaml"))  # doctest: +SKIP
 >>> report.counts()["breaking"]  # doctest: +SKIP
@@ -15,6 +17,7 @@ with the same errata selection (``conformance spec diff`` does).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..schema import schema_set
 from ..spec import Operation, Parameter, RequestBody, Response, Spec
@@ -274,11 +277,23 @@ class _Walk:
                 )
 
     def schemas(self, direction: str, subject: str, where: str, old: str, new: str) -> None:
+        """The findings of one schema pair; a change met by several paths (the same pair of
+        refs and pointer within it: one component in many stream events) is one finding, its
+        other pointers in ``also``."""
         stream = subject == "stream"
         subject = "body" if stream else subject
+        seen: dict[tuple[object, ...], int] = {}
         for change in self.differs[direction].compare(old, new):
             root = change.pointer == ""
             id = check_id(direction, subject, change.kind, root=root, stream=stream)
+            if change.origin is not None:
+                key = (id, change.origin, change.at, change.name, change.detail)
+                first = seen.get(key)
+                if first is not None:
+                    found = self.findings[first]
+                    self.findings[first] = replace(found, also=(*found.also, change.pointer))
+                    continue
+                seen[key] = len(self.findings)
             text = change.detail
             if id.startswith("response-stream-event-type-"):
                 text = f"event {change.name} {id.rsplit('-', 1)[1]}"

@@ -12,6 +12,15 @@ recursion (a pair of refs already being compared) and remembers each pair of ref
 A :class:`SchemaChange` carries a kind (``enum-value-added``, ``property-became-optional``…), a
 normalized pointer (``/choices/items/message/content``; a union branch is
 ``oneOf[role=user]``) and a one-line detail; :mod:`conformance.reports.specchecks` names its check.
+A change found inside a pair of referenced schemas also carries that pair and its pointer there
+(``origin``, ``at``): the same change reached by several paths (one component embedded in many
+stream events) is one change, which the caller reports once with its places.
+
+Bounds compare as IEEE doubles (``9223372036854775807`` and ``9223372036854776000`` are one
+bound), and an integer's bound at the very edge of int64 is no bound: ``format: int64`` (which
+:mod:`conformance.schema` reads as those bounds), its bounds written out, ``format: unixtime``
+and no format at all allow the same integers to every client that reads JSON numbers as int64
+or doubles.
 
 >>> differ = SchemaDiffer(schema_set(old, "response"), schema_set(new, "response"))  # doctest: +SKIP
 >>> differ.compare(old_location, new_location)  # doctest: +SKIP
@@ -57,6 +66,8 @@ class SchemaChange:
     pointer: str
     detail: str
     name: str = ""  # the enum value (JSON), union branch or property the change is about
+    origin: tuple[str, str] | None = None  # the innermost pair of refs the change is inside
+    at: str = ""  # its pointer within ``origin``
 
 
 def _under(token: str, changes: list[SchemaChange]) -> list[SchemaChange]:
@@ -100,6 +111,7 @@ class SchemaDiffer:
             out = self._shapes(self.old.shape(old), self.new.shape(new), depth)
         finally:
             self._active.discard(key)
+        out = [c if c.origin else replace(c, origin=key, at=c.pointer) for c in out]
         self._memo[key] = out
         return out
 
@@ -366,11 +378,38 @@ def _enum(a: Shape, b: Shape) -> list[SchemaChange]:
     return out
 
 
+_INT64 = {"minimum": -(2**63), "maximum": 2**63 - 1}
+
+
+def _same(x: float, y: float) -> bool:
+    """Whether two bounds are one number as IEEE doubles (JSON's numbers, RFC 8259 §6)."""
+    try:
+        return x == y or float(x) == float(y)
+    except OverflowError:  # past any double: only equal to itself
+        return False
+
+
+def _bound(shape: Shape, key: str) -> float | None:
+    """A shape's bound, None when unset or when it is an integer's int64 edge (no bound).
+
+    >>> _bound(Shape(types=frozenset({"integer"}), bounds={"maximum": 2**63 - 1}), "maximum")
+    >>> _bound(Shape(types=frozenset({"integer"}), bounds={"maximum": 10}), "maximum")
+    10
+    """
+    value = shape.bounds.get(key)
+    edge = _INT64.get(key)
+    if value is None or edge is None or shape.kinds() != frozenset({"integer"}):
+        return value
+    return None if _same(value, edge) else value
+
+
 def _bounds(a: Shape, b: Shape) -> list[SchemaChange]:
     out: list[SchemaChange] = []
     for key, (slug, _) in BOUNDS.items():
-        old, new = a.bounds.get(key), b.bounds.get(key)
-        if old == new:
+        old, new = _bound(a, key), _bound(b, key)
+        if old is None and new is None:
+            continue
+        if old is not None and new is not None and _same(old, new):
             continue
         change = (
             "set"

@@ -8,11 +8,14 @@ The JSON document::
      "new": {...same...},
      "counts": {"findings", "breaking", "warning", "info", "clients", "servers", "checks": {id: n}},
      "findings": [{"id", "level", "breaks", "operation", "method", "path", "direction",
-                   "where", "pointer", "name", "text"}, ...]}
+                   "where", "pointer", "name", "text", "also"}, ...]}
 
 ``counts`` is derived (a reader recomputes it); ``clients``/``servers`` count the breaking and
 warning findings that break each side. Findings come in operation order (old spec's, then
-added operations), then as the walk met them.
+added operations), then as the walk met them. ``also`` lists the other pointers, in the same
+``where``, at which the same change shows (one component reached by several paths: the
+Responses API's ``Response`` in each stream event that embeds it); a finding counts once however
+many places it has (a document without ``also`` reads as having none).
 
 >>> diff = SpecDiff({"source": "a.yaml"}, {"source": "b.yaml"}, [])
 >>> SpecDiff.from_json(diff.to_json()) == diff
@@ -44,7 +47,8 @@ FAIL_ON = ("breaking", "warning", "never")
 class Finding:
     """One change: its check id, level and whom it breaks; the operation, direction, where in
     it (``response 200 application/json``, ``query parameter limit``) and the pointer within
-    that schema; ``name`` is the value, branch, property, status or media type concerned."""
+    that schema; ``name`` is the value, branch, property, status or media type concerned;
+    ``also``, the other pointers where the same change shows."""
 
     id: str
     level: str
@@ -57,17 +61,45 @@ class Finding:
     pointer: str
     text: str
     name: str = ""
+    also: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The finding as JSON (``breaks`` a list)."""
+        """The finding as JSON (``breaks`` and ``also`` lists)."""
         out = asdict(self)
         out["breaks"] = list(self.breaks)
+        out["also"] = list(self.also)
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         """A finding from :meth:`to_dict`'s JSON."""
-        return cls(**{**data, "breaks": tuple(data.get("breaks") or ())})
+        return cls(
+            **{
+                **data,
+                "breaks": tuple(data.get("breaks") or ()),
+                "also": tuple(data.get("also") or ()),
+            }
+        )
+
+    def places(self, most: int = 3) -> str:
+        """The other places, each cut where it joins the pointer's own tail (``/…``), or ``""``.
+
+        >>> Finding("x", "info", (), "op", "GET", "/", "response", "", "/anyOf[a]/response/status",
+        ...         "t", also=("/anyOf[b]/response/status", "/anyOf[c]/response/status")).places()
+        'also at 2 more: /anyOf[b]/…, /anyOf[c]/…'
+        """
+        if not self.also:
+            return ""
+        split = [p.split("/") for p in (self.pointer, *self.also)]
+        common = 0
+        while (
+            common < min(map(len, split)) - 1 and len({tuple(p[-common - 1 :]) for p in split}) == 1
+        ):
+            common += 1
+        tail = "/…" if common else ""
+        heads = ["/".join(p[: len(p) - common]) + tail for p in split[1:]]
+        shown = ", ".join(heads[:most]) + (", …" if len(heads) > most else "")
+        return f"also at {len(heads)} more: {shown}"
 
 
 def spec_summary(spec: Spec) -> dict[str, Any]:
@@ -224,7 +256,8 @@ class SpecDiff:
                     operation = f.operation
                     lines.append(f"  {f.operation}  {f.method} {f.path}")
                 place = " ".join(p for p in (f.where, f.pointer) if p)
-                lines.append(f"    {f.id}  {place + ': ' if place else ''}{f.text}")
+                more = f" ({f.places()})" if f.also else ""
+                lines.append(f"    {f.id}  {place + ': ' if place else ''}{f.text}{more}")
         return "\n".join(lines)
 
     def to_markdown(self, *, max_rows: int = 1000, level: str = INFO) -> str:
@@ -255,7 +288,8 @@ class SpecDiff:
             for f in chosen[:max_rows]:
                 out.append(
                     f"| {f.level} | `{_cell(f.operation)}` | {_cell(f.where)} | "
-                    f"`{_cell(f.pointer) or '/'}` | `{f.id}` | {_cell(f.text)} |"
+                    f"`{_cell(f.pointer) or '/'}` | `{f.id}` | "
+                    f"{_cell(f.text + (f' ({f.places()})' if f.also else ''))} |"
                 )
             if len(chosen) > max_rows:
                 out += [

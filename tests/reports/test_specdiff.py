@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -622,6 +624,89 @@ def test_stream_event_types_added_and_removed(tmp_path: Path) -> None:
     assert report.findings[1].breaks == ("clients",)
 
 
+def _embedding_stream(status: list[str]) -> dict[str, Any]:
+    """Three stream events that embed one component (as the Responses API's events embed
+    ``Response``), plus one event of its own."""
+    spec = _stream_spec(["created", "in_progress", "completed", "delta"])
+    schemas = spec["components"]["schemas"]
+    schemas["Thing"] = {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": status}},
+    }
+    for event in ("created", "in_progress", "completed"):
+        schemas[f"Event_{event}"]["properties"]["thing"] = {"$ref": "#/components/schemas/Thing"}
+    return spec
+
+
+def test_a_change_in_a_component_many_events_embed_is_one_finding(tmp_path: Path) -> None:
+    report = diff(tmp_path, _embedding_stream(["a"]), _embedding_stream(["a", "b"]))
+    where = "response 200 text/event-stream"
+    assert found(report) == [
+        (
+            "response-property-enum-value-added",
+            "response",
+            where,
+            "/anyOf[type=thing.created]/thing/status",
+        )
+    ]
+    (finding,) = report.findings
+    assert finding.also == (
+        "/anyOf[type=thing.in_progress]/thing/status",
+        "/anyOf[type=thing.completed]/thing/status",
+    )
+    assert report.counts()["findings"] == 1
+    line = "also at 2 more: /anyOf[type=thing.in_progress]/…, /anyOf[type=thing.completed]/…"
+    assert line in report.to_text() and line in report.to_markdown()
+    assert SpecDiff.from_json(report.to_json()) == report
+
+
+def test_the_same_change_in_distinct_schemas_stays_apart(tmp_path: Path) -> None:
+    """A property added to each of two event schemas is two changes (two schemas changed)."""
+    old = _stream_spec(["created", "done"])
+    new = _stream_spec(["created", "done"])
+    for event in ("created", "done"):
+        schema = new["components"]["schemas"][f"Event_{event}"]
+        schema["properties"]["n"] = {"type": "integer"}
+        schema["required"].append("n")
+    report = diff(tmp_path, old, new)
+    assert [(f.pointer, f.also) for f in report.findings] == [
+        ("/anyOf[type=thing.created]/n", ()),
+        ("/anyOf[type=thing.done]/n", ()),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ({"format": "int64"}, {"format": "unixtime"}, []),
+        ({"format": "int64"}, {}, []),
+        (
+            {"format": "int64"},
+            {"minimum": -9223372036854776000, "maximum": 9223372036854776000},
+            [],
+        ),
+        ({"maximum": 9223372036854775807}, {"maximum": 9223372036854776000.0}, []),
+        ({"format": "int32"}, {"format": "unixtime"}, ["max-unset", "min-unset"]),
+        ({"format": "int64"}, {"minimum": 0}, ["min-set"]),
+        ({"format": "int64", "maximum": 10}, {"format": "int64"}, ["max-unset"]),
+    ],
+)
+def test_int64_bounds_restated_are_no_change(
+    tmp_path: Path, old: dict[str, Any], new: dict[str, Any], expected: list[str]
+) -> None:
+    """int64's edges are what an integer is to a client (an int64 or a double): format int64,
+    its bounds written out (as doubles: 2**63 - 1 prints as 9223372036854776000), unixtime or no
+    format at all are one range; int32 and any other bound still count."""
+    before, after = base(), base()
+    res(before)["properties"]["created_at"] = {"type": "integer", **old}
+    res(after)["properties"]["created_at"] = {"type": "integer", **new}
+    report = diff(tmp_path, before, after)
+    ids = [f.id.removeprefix("response-property-") for f in report.findings]
+    assert ids == expected
+    assert all(f.pointer == "/created_at" for f in report.findings)
+
+
 def test_3_0_nullable_and_3_1_null_forms_are_the_same(tmp_path: Path) -> None:
     """nullable: true (3.0), type [x, "null"] and anyOf [$ref, null] (3.1), allOf splits and
     const vs a one-value enum read alike: no finding."""
@@ -892,6 +977,44 @@ def test_openai_hand_checked_findings(openai: SpecDiff) -> None:
     assert not [
         f for f in openai.findings if f.operation == batch and f.id == "request-property-removed"
     ]
+
+
+_EMBEDDED = re.compile(r"^/anyOf\[type=response\.[a-z_]+\]/response(/.*)$")
+
+
+def test_openai_response_changes_are_not_repeated_per_stream_event(openai: SpecDiff) -> None:
+    """``Response`` is embedded in the stream events both specs have (``response.created``,
+    ``.in_progress``, ``.completed``, ``.failed``, ``.incomplete``): each change inside it is one
+    finding, its other events in ``also`` — as many findings as ``getResponse`` has."""
+    stream = [
+        f
+        for f in openai.findings
+        if f.operation == "createResponse" and f.where == "response 200 text/event-stream"
+    ]
+    inside = Counter(
+        (f.id, f.name, m.group(1)) for f in stream if (m := _EMBEDDED.match(f.pointer))
+    )
+    single = [f for f in openai.findings if f.operation == "getResponse" and f.where == RESPONSE]
+    assert inside and max(inside.values()) == 1
+    assert len(inside) == len(single)
+    (cancelled,) = [
+        f for f in stream if f.pointer.endswith("/response/status") and f.name == '"cancelled"'
+    ]
+    places = (cancelled.pointer, *cancelled.also)
+    assert all(p.endswith("/response/status") for p in places)
+    assert sorted(p.split("/")[1] for p in places) == [
+        f"anyOf[type=response.{e}]"
+        for e in ("completed", "created", "failed", "in_progress", "incomplete")
+    ]
+
+
+def test_openai_int64_bounds_are_no_finding(openai: SpecDiff) -> None:
+    """2.3.0's ``format: int64`` (``seed``, ``created_at``) against 2026-08's bounds written as
+    doubles or ``format: unixtime`` restates one range: no bound finding."""
+    bounds = [f for f in openai.findings if f.name in ("maximum", "minimum")]
+    assert bounds  # others remain (score_threshold, learning_rate_multiplier…)
+    assert not [f for f in bounds if "922337203685477" in f.text]
+    assert not [f for f in bounds if f.pointer.endswith(("/created_at", "/seed"))]
 
 
 def test_openai_counts_are_consistent(openai: SpecDiff) -> None:
