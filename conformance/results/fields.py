@@ -46,7 +46,14 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
-__all__ = ["field_label", "field_spans", "hidden", "redact_fields", "secret_field"]
+__all__ = [
+    "field_label",
+    "field_spans",
+    "hidden",
+    "may_name_secrets",
+    "redact_fields",
+    "secret_field",
+]
 
 MARKER = "[redacted:{}]"
 _WORDS = frozenset(
@@ -260,6 +267,27 @@ def _multipart_spans(text: str, is_secret: Callable[[str], bool]) -> list[Span]:
         if text[match.end() : stop] != new:
             spans.append((match.end(), stop, new))
     return spans
+
+
+_KEY_BYTES = re.compile(_KEY.pattern.encode())
+_PART_NAME_BYTES = re.compile(_PART_NAME.pattern.encode())
+_FORM_BYTES = re.compile(_FORM.pattern.encode())
+
+
+def may_name_secrets(raw: bytes, is_secret: Callable[[str], bool] = secret_field) -> bool:
+    """Whether ``field_spans`` could find anything in ``raw`` decoded as latin-1 — decided on
+    the bytes, without a copy (a 16 MiB upload is not turned into a 16 MiB string for nothing).
+
+    >>> may_name_secrets(b'{"model": "m"}'), may_name_secrets(b'{"api_key": "k"}')
+    (False, True)
+    """
+    if b"{" not in raw and _FORM_BYTES.fullmatch(raw):
+        return True  # a form: its keys are read by the text scan
+    keys = _KEY_BYTES.finditer(raw)
+    if any(is_secret(m.group(1).decode("latin-1")) for m in keys):
+        return True
+    names = _PART_NAME_BYTES.finditer(raw) if b'name="' in raw else ()
+    return any(is_secret(m.group(1).decode("latin-1")) for m in names)
 
 
 def field_spans(text: str, is_secret: Callable[[str], bool] = secret_field) -> list[Span]:

@@ -33,7 +33,14 @@ from itertools import accumulate, pairwise
 from typing import Any
 from urllib.parse import unquote_plus
 
-from .fields import field_label, field_spans, hidden, redact_fields, secret_field
+from .fields import (
+    field_label,
+    field_spans,
+    hidden,
+    may_name_secrets,
+    redact_fields,
+    secret_field,
+)
 
 __all__ = ["MARKER", "Redactor", "marker"]
 
@@ -129,7 +136,9 @@ class Redactor:
         (b'data: [redacted:token]', b'\\n\\n')
         """
         joined = b"".join(chunks)
-        spans = field_spans(joined.decode("latin-1"), self.secret_field)
+        spans = []
+        if may_name_secrets(joined, self.secret_field):
+            spans = field_spans(joined.decode("latin-1"), self.secret_field)
         if spans:
             chunks = _recut(chunks, joined, [(a, b, r.encode("latin-1")) for a, b, r in spans])
             joined = b"".join(chunks)
@@ -140,6 +149,8 @@ class Redactor:
 
     def _fields(self, value: bytes) -> bytes:
         """``value`` with the values under secret keys replaced (bytes map to text 1:1)."""
+        if not may_name_secrets(value, self.secret_field):
+            return value
         text = value.decode("latin-1")
         redacted = redact_fields(text, self.secret_field)
         return value if redacted is text else redacted.encode("latin-1")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from support import SPECS
 
 from conformance.results import Redactor
-from conformance.results.fields import secret_field
+from conformance.results.fields import field_spans, may_name_secrets, secret_field
 from conformance.spec import Spec, load_spec
 from conformance.strategies import ResponseCase, responses
 
@@ -206,3 +206,24 @@ def test_generated_answers_pass_untouched(spec: Spec, operation: str, data: st.D
     case: ResponseCase = data.draw(responses(spec, operation, status=200, profile="typical"))
     content = case.content()
     assert Redactor().body(content) == content
+
+
+PIECES = ['{"', '"', "'", ": ", "=", "&", "{", "}", 'name="', "\r\n", "x", "1", *SECRET_KEYS]
+PIECES += KEPT_KEYS
+
+
+@given(
+    st.lists(
+        st.sampled_from(PIECES),
+        max_size=14,
+    ).map("".join)
+)
+def test_the_byte_prefilter_never_hides_what_the_text_scan_finds(text: str) -> None:
+    """``may_name_secrets`` (on bytes, no copy) says yes whenever ``field_spans`` finds a span."""
+    if field_spans(text):
+        assert may_name_secrets(text.encode("latin-1"))
+
+
+def test_a_large_body_without_secret_keys_is_not_copied() -> None:
+    body = b'{"purpose": "batch", "file": "' + b"x" * 4_000_000 + b'"}'
+    assert Redactor().body(body) is body
