@@ -223,7 +223,8 @@ def test_repeated_requests_vary_and_stay_deterministic_below_the_counter_cap(
     monkeypatch.setattr(core_module, "REMEMBERED_REQUESTS", 8)
 
     def session() -> list[bytes]:
-        mock = Mock(spec, state=False, seed=2)
+        # a fixed clock: answers carry "now", and a second may tick between two sessions
+        mock = Mock(spec, state=False, seed=2, clock=lambda: 1_800_000_000)
         return [send(mock, "POST", "/v1/chat/completions", CHAT).body for _ in range(6)]
 
     first = session()
