@@ -30,28 +30,12 @@ from urllib.parse import quote
 
 from ..errors import SpecError
 from ..spec.refs import Documents, escape, split_location
-from .keywords import PROBLEMS
+from .keywords import PROBLEMS, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 
 __all__ = ["DISCRIMINATOR", "FRAGMENT_SAFE", "MAX_DEPTH", "Converter", "allow_null", "def_key"]
 
 DISCRIMINATOR = "x-conformance-discriminator"
 
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_ONE = (
-    "additionalProperties",
-    "items",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contentSchema",
-    "additionalItems",
-)
 _KEEP = {
     "type",
     "enum",
@@ -253,11 +237,11 @@ class Converter:
                     where = self.documents.where(f"{location}/{key}")
                     raise SpecError(f"{where}: value nested more than {MAX_DEPTH} levels deep")
                 out[key] = value
-            elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            elif key in SUBSCHEMA_MAPS and isinstance(value, dict):
                 out[key] = {n: sub(s, f"{key}/{escape(n)}") for n, s in value.items()}
-            elif key in _SCHEMA_LISTS and isinstance(value, list):
+            elif key in SUBSCHEMA_LISTS and isinstance(value, list):
                 out[key] = [sub(s, f"{key}/{i}") for i, s in enumerate(value)]
-            elif key in _SCHEMA_ONE and isinstance(value, (dict, bool)):
+            elif key in SUBSCHEMA_ONE and isinstance(value, (dict, bool)):
                 out[key] = sub(value, key, 1)
             elif key == "items" and isinstance(value, list):  # draft-4 style tuple items
                 out["prefixItems"] = [sub(s, f"items/{i}") for i, s in enumerate(value)]

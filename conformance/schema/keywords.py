@@ -17,9 +17,36 @@ from typing import Any
 
 from ..errors import SpecError
 
-__all__ = ["PROBLEMS", "TYPES", "check_keyword", "pattern_problem", "type_problem"]
+__all__ = [
+    "PROBLEMS",
+    "SUBSCHEMA_LISTS",
+    "SUBSCHEMA_MAPS",
+    "SUBSCHEMA_ONE",
+    "TYPES",
+    "check_keyword",
+    "pattern_problem",
+    "type_problem",
+]
 
 TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
+
+# the keywords that hold subschemas: in a map (by name), in a list, or one schema
+SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+SUBSCHEMA_ONE = (
+    "additionalProperties",
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+    "additionalItems",
+)
 _EXPECTED = ", ".join(sorted(TYPES))
 
 # ECMA-262 syntax Python's ``re`` lacks, made neutral before Python compiles the pattern: an

@@ -30,26 +30,10 @@ import jsonschema_rs
 
 from ..errors import SpecError
 from ..schema import SchemaSet
+from ..schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from ..spec.refs import escape
 
 __all__ = ["Compiled", "Root"]
-
-# where converted schemas hold subschemas (the converter emits no others)
-_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
-_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_ONE = (
-    "additionalProperties",
-    "items",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contentSchema",
-)
 
 
 class Root:
@@ -118,15 +102,15 @@ def _branches(node: Any, pointer: str, out: list[str]) -> None:
     if not isinstance(node, dict):
         return
     for key, value in node.items():
-        if key in _LISTS and isinstance(value, list):
+        if key in SUBSCHEMA_LISTS and isinstance(value, list):
             for i, sub in enumerate(value):
                 if key in ("anyOf", "oneOf"):
                     out.append(f"{pointer}/{key}/{i}")
                 _branches(sub, f"{pointer}/{key}/{i}", out)
-        elif key in _MAPS and isinstance(value, dict):
+        elif key in SUBSCHEMA_MAPS and isinstance(value, dict):
             for name, sub in value.items():
                 _branches(sub, f"{pointer}/{key}/{escape(name)}", out)
-        elif key in _ONE:
+        elif key in SUBSCHEMA_ONE:
             _branches(value, f"{pointer}/{key}", out)
 
 
