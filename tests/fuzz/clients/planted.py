@@ -9,20 +9,27 @@ Usage: OPENAI_BASE_URL=… OPENAI_API_KEY=… python planted.py MODE
   typed     one chat completion, then fails with a typed exception (exception: openai.APIError)
   lie       one chat completion; prints the body received with its id changed (for --oracle)
   invalid   one chat completion without messages (a request the spec forbids); prints the answer
+  sse-ids   one chat completion stream, its events decoded as openai-python 3.63 does: after an
+            'id:' field every blank line dispatches, so a comment block between events is an
+            empty event and json.loads("") raises JSONDecodeError; prints the chunks' content
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
+STREAM = json.dumps({**json.loads(BODY), "stream": True})
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
 
 
 def chat(body: str = BODY) -> bytes:
@@ -41,6 +48,35 @@ def chat(body: str = BODY) -> bytes:
         return bytes(exc.read())
 
 
+def sse_data(raw: bytes) -> Iterator[str]:
+    """The data of each event openai-python 3.63's ``SSEDecoder`` dispatches (the planted bug:
+    it dispatches at a blank line unless no event, data, last id and retry — and the last id
+    is kept across events)."""
+    event: str | None = None
+    data: list[str] = []
+    last_id: str | None = None
+    retry: int | None = None
+    for match in LINE.finditer(raw.decode("utf-8")):
+        line = match.group().rstrip("\r\n")
+        if not line:
+            if event or data or last_id or retry is not None:
+                yield "\n".join(data)
+                event, data, retry = None, [], None
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
+        elif name == "id" and "\0" not in value:
+            last_id = value
+        elif name == "retry" and value.isdigit():
+            retry = int(value)
+
+
 def strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -52,6 +88,15 @@ def strings(value: Any) -> list[str]:
 
 
 def main(mode: str) -> int:
+    if mode == "sse-ids":
+        text = ""
+        for data in sse_data(chat(STREAM)):
+            if data == "[DONE]":
+                break
+            for choice in json.loads(data).get("choices", []):  # the bug: json.loads("")
+                text += (choice.get("delta") or {}).get("content") or ""
+        sys.stdout.write(json.dumps(text) + "\n")
+        return 0
     if mode == "loop":
         for _ in range(12):
             chat()
