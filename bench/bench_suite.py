@@ -60,13 +60,10 @@ def main() -> None:
                 spec,
                 server.base_url,
                 Path(tmp),
-                "--max-examples",
-                str(args.examples),
-                "--seed",
-                "1",
                 "--continue-on-failure",
                 "--phases",
                 "examples,coverage,fuzzing",
+                examples=args.examples,
                 timeout=3600,
             )
             st_s = time.perf_counter() - started

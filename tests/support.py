@@ -38,13 +38,21 @@ def draw(strategy: st.SearchStrategy[Any], n: int, config: settings) -> list[Any
 
 
 def schemathesis(
-    spec: Spec, base_url: str, folder: Path, *args: str, timeout: float = 1200
+    spec: Spec,
+    base_url: str,
+    folder: Path,
+    *args: str,
+    mode: str = "positive",
+    seed: int = 1,
+    examples: int = 5,
+    timeout: float = 1200,
 ) -> subprocess.CompletedProcess[str]:
     """schemathesis' CLI run on ``spec`` as conformance reads it (the errata applied: the
     document is written to ``folder``) against ``base_url``, with a key, ``args`` added and the
-    hooks of ``schemathesis_hooks``; its output captured.
+    hooks of ``schemathesis_hooks``; ``examples`` per operation, ``mode`` and ``seed``; its
+    output captured.
 
-    >>> schemathesis(spec, server.base_url, tmp_path, "--mode", "negative")  # doctest: +SKIP
+    >>> schemathesis(spec, server.base_url, tmp_path, mode="negative")  # doctest: +SKIP
     """
     document = folder / "spec-with-errata.json"
     document.write_text(json.dumps(spec.document))
@@ -53,7 +61,8 @@ def schemathesis(
     return subprocess.run(
         [
             *(sys.executable, "-m", "schemathesis.cli", "run", str(document), "--url", base_url),
-            *("--header", "Authorization: Bearer sk-test", *args),
+            *("--header", "Authorization: Bearer sk-test", "--mode", mode, "--seed", str(seed)),
+            *("--max-examples", str(examples), *args),
         ],
         capture_output=True,
         text=True,

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import InputError
 from ..mock.draw import draw
 from ..spec import Operation, Spec
-from ..strategies import RequestCase, breaks_of, invalid_requests, requests
+from ..strategies import InvalidRequest, RequestCase, breaks_of, invalid_requests, requests
 from ..strategies.cases import quote_segment
 from ..validate import Violation
 from .target import Budget, Target
@@ -140,15 +140,7 @@ def cases_for(
                 bad = draw(broken, f"{seed}:{op.operation_id}:negative:{i}")  # type: ignore[arg-type]
             except ValueError:
                 break
-            out.append(
-                Case(
-                    "negative",
-                    for_target(bad.case, target, budget, bad.expected),
-                    f"negative: {bad.constraint}",
-                    op.path,
-                    expects=bad.expected,
-                )
-            )
+            out.append(_negative(bad, target, budget, op.path))
     if negative:
         good = [c for c in out if c.kind == "positive"]
         out += _bounds(spec, good, target, budget, {c.label for c in out})
@@ -166,17 +158,22 @@ def _bounds(
     first = next((c for c in valid if isinstance(c.request.body, dict)), None)
     if first is None:
         return []
-    return [
-        Case(
-            "negative",
-            for_target(bad.case, target, budget, bad.expected),
-            f"negative: {bad.constraint}",
-            first.operation_path,
-            expects=bad.expected,
-        )
+    cases = (
+        _negative(bad, target, budget, first.operation_path)
         for bad in breaks_of(spec, first.request)
-        if f"negative: {bad.constraint}" not in labels
-    ]
+    )
+    return [c for c in cases if c.label not in labels]
+
+
+def _negative(bad: InvalidRequest, target: Target, budget: Budget, path: str) -> Case:
+    """The negative case of a request that breaks one constraint, fit to send to ``target``."""
+    return Case(
+        "negative",
+        for_target(bad.case, target, budget, bad.expected),
+        f"negative: {bad.constraint}",
+        path,
+        expects=bad.expected,
+    )
 
 
 _HELLO = [{"role": "user", "content": "Say hello in one word."}]

@@ -37,12 +37,6 @@ def test_no_5xx_over_every_operation(mode: str, tmp_path: Path) -> None:
             spec,
             server.base_url,
             tmp_path,
-            "--mode",
-            mode,
-            "--max-examples",
-            "5",
-            "--seed",
-            "2",
             "--max-time",
             "300",
             "--continue-on-failure",
@@ -50,6 +44,8 @@ def test_no_5xx_over_every_operation(mode: str, tmp_path: Path) -> None:
             "not_a_server_error",
             "--request-timeout",
             "30",
+            mode=mode,
+            seed=2,
             timeout=900,
         )
     output = run.stdout + run.stderr

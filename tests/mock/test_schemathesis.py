@@ -94,17 +94,12 @@ def test_schemathesis_finds_nothing_but_known_disagreements(mode: str, tmp_path:
             spec,
             server.base_url,
             tmp_path,
-            "--mode",
-            mode,
-            "--max-examples",
-            "5",
-            "--seed",
-            "1",
             "--continue-on-failure",
             "--exclude-checks",
             "status_code_conformance,ignored_auth",
             "--report-junit-path",
             str(report),
+            mode=mode,
         )
     assert report.exists(), run.stdout[-3000:] + run.stderr[-3000:]
     assert "Server error" not in run.stdout and "ST100" not in run.stdout  # never a 5xx
