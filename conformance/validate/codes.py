@@ -155,6 +155,7 @@ CODES.update(
         "rule.embeddings.length": "every embedding of an answer has the same length",
         "rule.embeddings.values": "embedding values are finite and within [-1, 1], at least one, not all zero",
         "rule.embeddings.norm": "embeddings are normalized to length 1, as OpenAI documents (warning)",
+        "rule.embeddings.distinct": "different inputs get different vectors (warning: equal ones make every similarity 1)",
         "rule.embeddings.encoding": "`encoding_format: base64` answers base64 strings of little-endian float32, `float` or none answers arrays; a string embedding is always base64 of whole float32",
         # lists, timestamps, model echo (semantics/lists.py, timestamps.py, echo.py)
         "rule.list.ids": "a list's first_id/last_id are the ids of its first/last item (null on an empty page)",

@@ -16,7 +16,10 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
+import json
 import math
+import random
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -260,6 +263,52 @@ def embeddings_norm(x: Exchange) -> Iterator[Finding]:
 
 
 _fix_norm = embeddings_norm.fixer(_fix_values)
+
+
+def _inputs(value: Any) -> list[Any] | None:
+    """The inputs of a request, one per embedding (see ``input_count``)."""
+    count = input_count(value)
+    if count is None:
+        return None
+    return [value] if count == 1 and not (isinstance(value, list) and len(value) == 1) else value
+
+
+def _from_input(value: Any, length: int) -> list[float]:
+    """A unit vector drawn from an input itself: the same input, the same vector."""
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).digest()
+    rng = random.Random(digest)
+    return unit_vector([rng.gauss(0.0, 1.0) for _ in range(max(length, 1))], length)
+
+
+def _repeats(x: Exchange) -> Iterator[tuple[int, int, Obj, list[float]]]:
+    """(i, j, item, vector): embedding ``i`` equals the earlier ``j``, of another input."""
+    inputs = _inputs(x.asked("input"))
+    if inputs is None:
+        return
+    first: dict[tuple[float, ...], int] = {}
+    for i, item, vector in _vectors(x):
+        if i >= len(inputs) or not vector:
+            break
+        j = first.setdefault(tuple(round(v, 6) for v in vector), i)
+        if j != i and inputs[j] != inputs[i]:
+            yield i, j, item, vector
+
+
+@rule("rule.embeddings.distinct", operations=_OPS, request=True, stream=False, severity=WARNING)
+def embeddings_distinct(x: Exchange) -> Iterator[Finding]:
+    """Different inputs get different vectors (equal ones make every similarity 1)."""
+    for i, j, _, _ in _repeats(x):
+        yield Finding(
+            f"embedding {i} is embedding {j}'s vector, for a different input",
+            f"/data/{i}/embedding",
+        )
+
+
+@embeddings_distinct.fixer
+def _fix_distinct(x: Exchange) -> None:
+    inputs = _inputs(x.asked("input")) or []
+    for i, _, item, vector in list(_repeats(x)):
+        _store(item, _from_input(inputs[i], len(vector)))
 
 
 def _asked_form(x: Exchange) -> str | None:

@@ -95,6 +95,14 @@ BAD: list[tuple[str, dict[str, Any], dict[str, Any], str, Any, Any]] = [
     ("rule.embeddings.values", ASK, answer(item([])), "/data/0/embedding", None, None),
     ("rule.embeddings.norm", ASK, answer(item([0.5, 0.5])), "/data/0/embedding", 1.0, 0.707107),
     (
+        "rule.embeddings.distinct",
+        {**ASK, "input": ["a", "b"]},
+        answer(item(UNIT), item(UNIT, 1)),
+        "/data/1/embedding",
+        None,
+        None,
+    ),
+    (
         "rule.embeddings.encoding",
         {**ASK, "encoding_format": "base64"},
         answer(item(UNIT)),
@@ -156,6 +164,10 @@ def test_fixed_embeddings_are_what_was_asked() -> None:
     assert all(isinstance(d["embedding"], str) for d in x.body["data"])
     assert all(v is not None and len(v) == 5 for v in vectors)
     assert all(abs(math.hypot(*v) - 1) < 1e-3 for v in vectors if v)
+    assert len({tuple(v or ()) for v in vectors}) == 3  # three inputs, three directions
+    again = Exchange(OP, ask, body=answer(item([0.0, 2.0], 7)))
+    comply(again)
+    assert again.body == x.body  # the same input, the same vector
 
 
 def test_an_empty_answer_gets_one_made_up_vector_per_input() -> None:
@@ -169,6 +181,7 @@ COMPLIANT = [
     (ASK, answer(item(UNIT))),
     ({**ASK, "input": ["a", "b"]}, answer(item(UNIT), item([0.8, -0.6], 1))),
     ({**ASK, "input": [5, 6, 7]}, answer(item(UNIT))),
+    ({**ASK, "input": ["a", "a"]}, answer(item(UNIT), item(UNIT, 1))),  # one input, one vector
     ({**ASK, "encoding_format": "base64", "dimensions": 2}, answer(item(UNIT_B64))),
     (None, answer(item(UNIT_B64), item([0.0, 1.0], 1))),  # request unknown: either form
 ]
