@@ -1,10 +1,16 @@
 """Minimization: the smallest spec-valid answer that still breaks a client.
 
-Delta debugging over the JSON tree of a response body: drop keys and array items (in halves,
-then one by one), replace values by ``null``, shorten strings (to ``""``, either half, then one character less at either end),
-simplify numbers (``0``, ``1``, halved, integral) and booleans (``false``). For a stream (a
-sequence of ``sse.Event``), events are dropped the same way and each event's JSON data is
-simplified like a body; data that is not JSON (``[DONE]``) and event names are kept.
+Delta debugging over the JSON tree of a response body: drop keys and array items, replace values
+by ``null``, shorten strings (to ``""``, either half, then one character less at either end),
+simplify numbers (``0``, ``1``, halved, integral) and booleans (``false``). Dropping is ddmin over
+the keys or items whose removal alone leaves the answer valid (so required keys and a stream's
+``[DONE]`` are never proposed for removal): all of them, then all but one half, quarter…, then
+each half, quarter…, then one by one. For a stream (a sequence of ``sse.Event``), the events are
+dropped first, that way, before anything inside them; data that is not JSON (``[DONE]``) and
+event names are kept. Then everything spec-valid simplification alone reaches inside the events
+(or the body) is tried as one candidate — one oracle call settles it where the failure needs
+none of the values — and then each node is simplified in turn (breadth first) until a pass
+keeps nothing.
 
 A candidate is kept iff it is smaller (shorter JSON, then lexicographically smaller: so every
 run ends), still spec-valid (no error-severity violation from ``validator.response`` or
@@ -23,6 +29,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from .. import sse
@@ -42,7 +49,8 @@ Path = tuple[str | int, ...]
 @dataclass(frozen=True)
 class Step:
     """One kept simplification: what was done (``drop``, ``null``, ``shorten``, ``simplify``,
-    ``drop-event``) at which JSON pointer, and a short ``detail`` (the old and new value).
+    ``drop-event``) at which JSON pointer, and a short ``detail`` (the old and new value; the
+    keys dropped at once). Items or events dropped at once read ``/choices/0-2,5``.
 
     >>> str(Step("drop", "/choices/0/logprobs"))
     'drop /choices/0/logprobs'
@@ -175,39 +183,71 @@ class _Candidate:
     at: Path  # the node the change is about (for `exercises`)
 
 
-def _chunks(n: int) -> Iterator[tuple[int, int]]:
-    """(start, stop) of consecutive chunks: all, halves, quarters… down to single items."""
-    size, seen = n, set()
-    while size >= 1:
-        for start in range(0, n, size):
-            span = (start, min(start + size, n))
-            if span not in seen:
-                seen.add(span)
-                yield span
-        size //= 2
+def _levels(n: int) -> Iterator[list[tuple[int, int]]]:
+    """Delta debugging's granularities of ``n`` items: (start, stop) of all of them, then of
+    halves, quarters… (near-equal, as ddmin splits) down to single items.
+
+    >>> list(_levels(3))
+    [[(0, 3)], [(0, 1), (1, 3)], [(0, 1), (1, 2), (2, 3)]]
+    """
+    parts = 1
+    while n:
+        bounds = sorted({n * k // parts for k in range(parts + 1)})
+        yield list(pairwise(bounds))
+        if parts >= n:
+            return
+        parts = min(parts * 2, n)
 
 
-def _candidates(tree: Any, path: Path) -> Iterator[_Candidate]:
-    """Simplifications of the node at ``path``, biggest first (the node itself, not below it)."""
+def _ranges(indices: Sequence[int]) -> str:
+    """``0-2,5`` for indices 0, 1, 2 and 5."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ",".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def _drops(items: Sequence[Any]) -> Iterator[list[Any]]:
+    """Which of ``items`` to drop, ddmin's order: all; then at each granularity (halves,
+    quarters… single items) all but one part (the part kept alone), then each part."""
+    seen: set[tuple[int, ...]] = set()
+    for spans in _levels(len(items)):
+        kept_alone = [[i for i in range(len(items)) if not a <= i < b] for a, b in spans]
+        if len(spans) < 3:  # of two halves, keeping one is dropping the other
+            kept_alone = []
+        for indices in [*kept_alone, *(list(range(a, b)) for a, b in spans)]:
+            if indices and tuple(indices) not in seen:
+                seen.add(tuple(indices))
+                yield [items[i] for i in indices]
+
+
+def _candidates(tree: Any, path: Path, valid: Callable[[Any], bool]) -> Iterator[_Candidate]:
+    """Simplifications of the node at ``path``, biggest first (the node itself, not below it).
+
+    Dropping is delta debugging over the keys or items (a stream's events) whose removal alone
+    leaves the answer ``valid`` (the rest — required keys, a stream's ``[DONE]`` — is kept):
+    all of them, then all but one half, quarter…, then each half, quarter…, then one by one."""
     value = _get(tree, path)
     here = _pointer(path)
     stream = isinstance(tree, list) and bool(tree) and isinstance(tree[0], _EventNode)
     streamed = stream and not path
     if isinstance(value, dict):
-        keys = list(value)
-        for start, stop in _chunks(len(keys)):
-            dropped = keys[start:stop]
-            kept = {k: v for k, v in value.items() if k not in dropped}
+        keys = [k for k in value if valid(_set(tree, path, _without(value, {k})))]
+        for dropped in _drops(keys):
             at = (*path, dropped[0]) if len(dropped) == 1 else path
-            yield _Candidate(_set(tree, path, kept), Step("drop", _pointer(at)), at)
+            detail = "" if len(dropped) == 1 else _show(dropped)
+            candidate = _set(tree, path, _without(value, set(dropped)))
+            yield _Candidate(candidate, Step("drop", _pointer(at), detail), at)
     elif isinstance(value, list):
-        for start, stop in _chunks(len(value)):
-            kept_items = value[:start] + value[stop:]
-            at = (*path, start) if stop - start == 1 else path
+        indices = [i for i in range(len(value)) if valid(_set(tree, path, _omit(value, {i})))]
+        for gone in _drops(indices):
+            at = (*path, gone[0]) if len(gone) == 1 else path
             action = "drop-event" if streamed else "drop"
-            span = str(start) if stop - start == 1 else f"{start}-{stop - 1}"
-            pointer = _pointer(at) if stop - start == 1 else f"{here}/{span}"
-            yield _Candidate(_set(tree, path, kept_items), Step(action, pointer), at)
+            pointer = f"{here}/{_ranges(gone)}"
+            yield _Candidate(_set(tree, path, _omit(value, set(gone))), Step(action, pointer), at)
     elif isinstance(value, str):
         half = len(value) // 2
         for shorter in dict.fromkeys(["", value[:half], value[half:], value[1:], value[:-1]]):
@@ -229,6 +269,14 @@ def _candidates(tree: Any, path: Path) -> Iterator[_Candidate]:
                 yield _Candidate(_set(tree, path, simpler), Step("simplify", here, detail), path)
     if path and value is not None and not (stream and len(path) == 2):  # an event's data stays
         yield _Candidate(_set(tree, path, None), Step("null", here, f"{_show(value)} → null"), path)
+
+
+def _without(value: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if k not in keys}
+
+
+def _omit(items: list[Any], indices: set[int]) -> list[Any]:
+    return [item for i, item in enumerate(items) if i not in indices]
 
 
 def _children(tree: Any, path: Path) -> list[Path]:
@@ -255,6 +303,53 @@ def _walk(tree: Any) -> Iterator[Path]:
 
 
 # -- the search ----------------------------------------------------------------------------------
+
+
+class _Spent(Exception):
+    """The oracle's budget is spent."""
+
+
+def _fixpoint(
+    tree: Any,
+    valid: Callable[[Any], bool],
+    judge: Callable[[_Candidate], str],
+    steps: list[Step],
+    essential: dict[Path, None],
+    *,
+    events: bool | None = None,
+) -> Any:
+    """Simplify ``tree`` node by node (breadth first), keeping each smaller, ``valid`` candidate
+    ``judge`` says still ``"fails"``, until a pass keeps none; the kept steps are appended to
+    ``steps``. For a stream, ``events`` is ``True``: only drop events; ``False``: all but that;
+    ``None``: both."""
+    stream = isinstance(tree, list) and bool(tree) and isinstance(tree[0], _EventNode)
+    changed = True
+    while changed:
+        changed = False
+        essential.clear()
+        for path in list(_walk(tree)):
+            if events is not None and stream and (not path) != events:
+                continue
+            kept = True
+            while kept:  # simplify the same node again after a kept change
+                kept = False
+                try:
+                    candidates = list(_candidates(tree, path, valid))
+                except (KeyError, IndexError, TypeError):
+                    break  # gone with a change above it in this pass
+                current = _text(tree)
+                for candidate in candidates:
+                    text = _text(candidate.tree)
+                    if (len(text), text) >= (len(current), current):
+                        continue
+                    if not valid(candidate.tree) or judge(candidate) != "fails":
+                        continue
+                    tree = candidate.tree
+                    steps.append(candidate.step)
+                    changed = kept = True
+                    essential.clear()
+                    break
+    return tree
 
 
 def minimize(
@@ -307,46 +402,52 @@ def minimize(
             f"minimize {operation.operation_id}: the answer to minimize is not valid"
             f" for status {status}"
         )
+    validity: dict[str, bool] = {}  # candidate text → spec-valid (checked once, free)
+
+    def valid_tree(candidate: Any) -> bool:
+        text = _text(candidate)
+        if text not in validity:
+            validity[text] = accepted(decode(candidate))
+        return validity[text]
+
     steps: list[Step] = []
     calls = 0
     verdicts: dict[str, str] = {}  # candidate text → "invalid", "fails", "passes"
     essential: dict[Path, None] = {}  # oracle said "passes" since the last kept change
-    changed = True
-    while changed:
-        changed = False
-        essential.clear()
-        for path in list(_walk(tree)):
-            kept = True
-            while kept:  # simplify the same node again after a kept change
-                kept = False
-                try:
-                    candidates = list(_candidates(tree, path))
-                except (KeyError, IndexError, TypeError):
-                    break  # gone with a change above it in this pass
-                current = _text(tree)
-                for candidate in candidates:
-                    text = _text(candidate.tree)
-                    if (len(text), text) >= (len(current), current):
-                        continue
-                    verdict = verdicts.get(text)
-                    if verdict is None:
-                        decoded = decode(candidate.tree)
-                        if not accepted(decoded):
-                            verdict = "invalid"
-                        elif calls >= budget:
-                            return _result(decode(tree), steps, essential, calls, True)
-                        else:
-                            calls += 1
-                            verdict = "fails" if still_fails(decoded) else "passes"
-                        verdicts[text] = verdict
-                    if verdict == "passes":
-                        essential[candidate.at] = None
-                    elif verdict == "fails":
-                        tree = candidate.tree
-                        steps.append(candidate.step)
-                        changed = kept = True
-                        essential.clear()
-                        break
+
+    def judged(candidate: _Candidate) -> str:
+        """The oracle's verdict on a valid candidate (``_Spent`` past the budget)."""
+        nonlocal calls
+        text = _text(candidate.tree)
+        verdict = verdicts.get(text)
+        if verdict is None:
+            if calls >= budget:
+                raise _Spent
+            calls += 1
+            verdict = "fails" if still_fails(decode(candidate.tree)) else "passes"
+            verdicts[text] = verdict
+        if verdict == "passes":
+            essential[candidate.at] = None
+        return verdict
+
+    def assumed(candidate: _Candidate) -> str:
+        """No client run: a valid candidate is assumed to fail unless it was seen to pass."""
+        return "passes" if verdicts.get(_text(candidate.tree)) == "passes" else "fails"
+
+    try:
+        if streamed:  # delta debugging over the events first
+            tree = _fixpoint(tree, valid_tree, judged, steps, essential, events=True)
+        # everything spec-valid simplification alone does inside the events (or the body), tried
+        # as one candidate: a single client run where the failure needs none of what it takes
+        settled: list[Step] = []
+        simplest = _fixpoint(tree, valid_tree, assumed, settled, {}, events=False)
+        if settled and judged(_Candidate(simplest, settled[0], ())) == "fails":
+            tree = simplest
+            steps += settled
+            essential.clear()
+        tree = _fixpoint(tree, valid_tree, judged, steps, essential)
+    except _Spent:
+        return _result(decode(tree), steps, essential, calls, True)
     return _result(decode(tree), steps, essential, calls, False)
 
 

@@ -195,3 +195,29 @@ def test_untouched_events_keep_their_bytes(spec: Spec, validator: Validator) -> 
         CHAT, (odd, events[-1]), lambda c: "é" in c[0].data, validator=validator, budget=40
     )
     assert "é" in found.answer[0].data  # non-ASCII data stays raw UTF-8 when rewritten
+
+
+def test_a_failure_that_needs_nothing_costs_one_run(
+    validator: Validator, completion: dict[str, Any]
+) -> None:
+    """What spec-valid simplification alone reaches is tried as one candidate: when the failure
+    needs none of the values, that one client run settles the whole body."""
+    oracle = Counting(lambda _: True)
+    found = minimize(CHAT, completion, oracle, validator=validator, budget=40)
+    assert oracle.calls == found.calls == 1
+    assert _errors(validator, found.answer) == []
+    assert found.answer["choices"] == [] and "usage" not in found.answer
+
+
+def test_events_go_first_in_halves_keeping_done(spec: Spec, validator: Validator) -> None:
+    """Any two events break it (as a comment block between two events with ids did): events are
+    dropped ddmin-style, [DONE] kept (a chat stream needs it), then each event simplified."""
+    events = find(streams(spec, CHAT), lambda e: len(e) >= 8, settings=FIND)
+
+    def oracle(candidate: tuple[sse.Event, ...]) -> bool:
+        return len(candidate) >= 2
+
+    found = minimize(CHAT, events, oracle, validator=validator, budget=40)
+    assert [e.data for e in found.answer][1:] == ["[DONE]"]
+    assert json.loads(found.answer[0].data)["choices"] == []
+    assert found.calls <= 6, found.steps  # 8 when events and values went one by one

@@ -22,7 +22,7 @@ from conformance.validate import Validator
 SPEC = (Path(__file__).parents[2] / ".." / "shared" / "specs" / "openai-2.3.0.yaml").resolve()
 PLANTED = str(Path(__file__).parent / "clients" / "planted.py")
 CHAT = "createChatCompletion"
-BUDGET = 15
+BUDGET = 6
 
 
 @pytest.fixture(scope="module")
