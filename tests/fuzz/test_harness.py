@@ -9,28 +9,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import SPECS
 
 from conformance.cli.main import main
 from conformance.fuzz import Case, Client, Harness, Run, classify, plan
 from conformance.fuzz.classify import compare, exception_of
 from conformance.fuzz.replay import load_case, replay
 from conformance.results import Request, Response, Result
-from conformance.spec import Spec, load_spec
+from conformance.spec import Spec
 from conformance.validate import Validator
 
-SPEC = (Path(__file__).parents[2] / ".." / "shared" / "specs" / "openai-2.3.0.yaml").resolve()
+SPEC = SPECS / "openai-2.3.0.yaml"
 PLANTED = str(Path(__file__).parent / "clients" / "planted.py")
 
 
 def planted(mode: str, timeout: float = 10.0) -> Client:
     return Client([sys.executable, PLANTED, mode], timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    if not SPEC.is_file():
-        pytest.skip(f"shared spec {SPEC} is missing")
-    return load_spec(SPEC)
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, find, settings
-from support import SPECS
 
 from conformance import sse
 from conformance.errors import InputError
 from conformance.fuzz.minimize import Minimized, Step, minimize
-from conformance.spec import Spec, load_spec
+from conformance.spec import Spec
 from conformance.strategies import ResponseCase, responses, streams
 from conformance.validate import Validator
 
@@ -22,19 +21,6 @@ CHAT = "createChatCompletion"
 FIND = settings(
     max_examples=200, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    path = SPECS / "openai-2.3.0.yaml"
-    if not path.exists():
-        pytest.skip(f"spec not found: {path}")
-    return load_spec(path)
-
-
-@pytest.fixture(scope="module")
-def validator(spec: Spec) -> Validator:
-    return Validator(spec)
 
 
 @pytest.fixture(scope="module")

@@ -15,20 +15,12 @@ from conformance.fuzz.harness import case_code
 from conformance.fuzz.replay import load_case
 from conformance.reports import Summary, to_junit, to_markdown
 from conformance.results import Replay, Request, Response, Result, read_results
-from conformance.spec import Spec, load_spec
+from conformance.spec import Spec
 from conformance.validate import Validator
 from conformance.validate.codes import CODES
 
-SPEC = (Path(__file__).parents[2] / ".." / "shared" / "specs" / "openai-2.3.0.yaml").resolve()
 PLANTED = str(Path(__file__).parent / "clients" / "planted.py")
 CHAT = "createChatCompletion"
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    if not SPEC.is_file():
-        pytest.skip(f"shared spec {SPEC} is missing")
-    return load_spec(SPEC)
 
 
 def test_the_outcome_codes_are_the_fuzz_codes_of_the_table() -> None:

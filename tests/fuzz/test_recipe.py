@@ -32,19 +32,6 @@ BOUNDED = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    path = SPECS / "openai-2.3.0.yaml"
-    if not path.exists():
-        pytest.skip(f"spec not found: {path}")
-    return load_spec(path)
-
-
-@pytest.fixture(scope="module")
-def validator(spec: Spec) -> Validator:
-    return Validator(spec)
-
-
 _CLIENT = openai.OpenAI(api_key="sk-test", max_retries=0)  # built once: 80 ms each
 
 

@@ -18,19 +18,11 @@ import pytest
 from conformance.fuzz import Case, Client, Harness
 from conformance.fuzz.replay import harness_for, load_case, replay
 from conformance.mock import MockRequest
-from conformance.spec import Spec, load_spec
+from conformance.spec import Spec
 
-SPEC = (Path(__file__).parents[2] / ".." / "shared" / "specs" / "openai-2.3.0.yaml").resolve()
 PLANTED = str(Path(__file__).parent / "clients" / "planted.py")
 CHAT = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
 STALL = 0.4
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    if not SPEC.is_file():
-        pytest.skip(f"shared spec {SPEC} is missing")
-    return load_spec(SPEC)
 
 
 def _read_raw(base_url: str, path: str, body: bytes) -> tuple[bytes, list[tuple[int, float]]]:

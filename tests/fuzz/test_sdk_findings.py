@@ -16,12 +16,11 @@ from typing import Any
 
 import openai
 import pytest
-from support import SPECS
 
 from conformance import sse
 from conformance.fuzz.recipe import Framing, serve, wire
 from conformance.mock import Mock, MockRequest, MockResponse, mock_router
-from conformance.spec import Spec, load_spec
+from conformance.spec import Spec
 from conformance.strategies import ResponseCase
 from conformance.validate import Validator
 
@@ -47,19 +46,6 @@ FILE = {
     "purpose": "assistants",
     "status": "processed",
 }
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    path = SPECS / "openai-2.3.0.yaml"
-    if not path.exists():
-        pytest.skip(f"spec not found: {path}")
-    return load_spec(path)
-
-
-@pytest.fixture(scope="module")
-def validator(spec: Spec) -> Validator:
-    return Validator(spec)
 
 
 def client() -> openai.OpenAI:

@@ -16,20 +16,12 @@ import pytest
 from conformance import sse
 from conformance.fuzz import Case, Client, Harness
 from conformance.fuzz.shrink import encoded, framing, shrink, shrinkable
-from conformance.spec import Spec, load_spec
+from conformance.spec import Spec
 from conformance.validate import Validator
 
-SPEC = (Path(__file__).parents[2] / ".." / "shared" / "specs" / "openai-2.3.0.yaml").resolve()
 PLANTED = str(Path(__file__).parent / "clients" / "planted.py")
 CHAT = "createChatCompletion"
 BUDGET = 6
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    if not SPEC.is_file():
-        pytest.skip(f"shared spec {SPEC} is missing")
-    return load_spec(SPEC)
 
 
 @pytest.fixture(scope="module")
