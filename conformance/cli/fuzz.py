@@ -193,7 +193,7 @@ def _shrink(harness: Any, done: Any, args: argparse.Namespace, elapsed: float) -
     """Print the smallest answer that still breaks the client, and how to see it again."""
     import json
 
-    from ..fuzz.shrink import shrink
+    from ..fuzz.shrink import encoded, framing, shrink, shrinkable
 
     found = shrink(harness, done, budget=args.minimize)
     if found is None:
@@ -206,6 +206,13 @@ def _shrink(harness: Any, done: Any, args: argparse.Namespace, elapsed: float) -
     more = " (budget spent)" if found.exhausted else ""
     print(f"  minimal answer ({found.calls} runs{more}, at {elapsed:.0f}s): {text[:400]}")
     print(f"  exercises {found.exercises or '(the whole answer)'}")
+    record = shrinkable(done)
+    faults = framing(done, record) if record is not None else ()
+    if record is not None and faults:  # the wire framing is part of the finding: show it
+        served = encoded(record, found.answer, faults).response
+        wire = b"".join(served.chunks or ()) if served is not None else b""
+        names = ",".join(f.name for f in faults)
+        print(f"  as served ({names}): {wire.decode('utf-8', 'replace')[:400]!r}")
     if args.results:
         print(f"  reproduce: conformance fuzz replay {done.case.id} --results {args.results}")
 

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import SPECS
 
 from conformance import sse
+from conformance.cli.main import main
 from conformance.fuzz import Case, Client, Harness
 from conformance.fuzz.shrink import encoded, framing, shrink, shrinkable
 from conformance.spec import Spec
@@ -79,3 +81,17 @@ def test_the_unchanged_answer_is_served_as_recorded(harness: Harness) -> None:
     )
     again = encoded(record, events, framing(done, record)).response
     assert again is not None and again.body == record.response.body
+
+
+def test_the_cli_shows_the_minimal_stream_as_served(
+    spec: Spec, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The framing is the finding: the command prints the shrunk stream's wire bytes too."""
+    argv = ["fuzz", str(SPECS / "openai-2.3.0.yaml"), "--seed", "12", "--cases", "1"]
+    argv += ["--calls", "chat-stream", "--faults", "sse-fields,keepalive", "--minimize", "6"]
+    argv += ["--results", str(tmp_path / "f.jsonl"), "--", sys.executable, PLANTED, "sse-ids"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "fuzz.untyped-exception" in out
+    assert "as served (sse-fields,keepalive): ': keep-alive\\n\\n" in out
+    assert "id: 2\\ndata: [DONE]\\n\\n'" in out
