@@ -119,6 +119,7 @@ SUBPACKAGES = {
         "mock_router",
     ],
     "conformance.results": [
+        "ALL_AXES",
         "AXES",
         "FORMAT",
         "GRADES",

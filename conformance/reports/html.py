@@ -30,7 +30,7 @@ from html import escape
 from importlib.resources import files
 from typing import Any
 
-from ..results import AXES, GRADES, Document, Result
+from ..results import GRADES, Document, Result
 from ..validate.codes import CODES
 from .curl import curl_command
 from .summary import Summary
@@ -118,7 +118,7 @@ def _data(summary: Summary, max_body: int) -> dict[str, Any]:
         },
         "derived": summary.derived,
         "grades": list(GRADES),
-        "axes": list(AXES),
+        "axes": list(summary.axes),
         "score": summary.score,
         "counts": summary.counts(),
         "codes": {c: CODES[c] for c in sorted(codes) if c in CODES},

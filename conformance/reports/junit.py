@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from ..results import AXES, Document, Verdict
+from ..results import Document, Verdict
 from .curl import curl_command
 from .summary import Summary
 
@@ -114,7 +114,7 @@ def to_junit(report: Document | Summary) -> str:
     summary = report if isinstance(report, Summary) else Summary.of(report)
     root = ET.Element("testsuites", name=_clean(summary.title()))
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for axis in AXES:
+    for axis in summary.axes:
         verdicts = [v for v in summary.verdicts if v.axis == axis]
         if not verdicts:
             continue

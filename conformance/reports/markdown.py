@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..results import AXES, GRADES, Document, Verdict
+from ..results import GRADES, Document, Verdict
 from ..validate.codes import CODES
 from .curl import curl_command
 from .summary import Summary
@@ -73,7 +73,7 @@ def _head(summary: Summary) -> list[str]:
     counts = summary.counts()
     lines += ["| axis | " + " | ".join(f"{SIGN[g]} {g}" for g in GRADES) + " |"]
     lines += ["|---|" + "---:|" * len(GRADES)]
-    for axis in (*AXES, "all"):
+    for axis in (*summary.axes, "all"):
         name = f"**{axis}**" if axis == "all" else axis
         lines.append(f"| {name} | " + " | ".join(str(counts[axis][g]) for g in GRADES) + " |")
     return [*lines, ""]
@@ -82,7 +82,7 @@ def _head(summary: Summary) -> list[str]:
 def _matrix_rows(summary: Summary) -> list[str]:
     rows = []
     for operation, cells in summary.matrix():
-        marks = [f"{SIGN[cells[a]]} {cells[a]}" if a in cells else "·" for a in AXES]
+        marks = [f"{SIGN[cells[a]]} {cells[a]}" if a in cells else "·" for a in summary.axes]
         rows.append(f"| {_cell(operation)} | " + " | ".join(marks) + " |")
     return rows
 
@@ -141,8 +141,8 @@ def to_markdown(report: Document | Summary, *, limit: int = LIMIT) -> str:
     budget = limit - len(head.encode()) - closing
     parts: list[str] = [head]
     rows = _matrix_rows(summary)
-    header = "## Operations, worst first\n\n| operation | " + " | ".join(AXES) + " |\n"
-    header += "|---|" + "---|" * len(AXES) + "\n"
+    header = "## Operations, worst first\n\n| operation | " + " | ".join(summary.axes) + " |\n"
+    header += "|---|" + "---|" * len(summary.axes) + "\n"
     kept_rows = 0
     if rows and len(header.encode()) < budget:
         parts.append(header)

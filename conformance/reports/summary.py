@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..results import AXES, GRADES, Document, Redactor, Result, Verdict, axis_of, worst
+from ..results import ALL_AXES, AXES, GRADES, Document, Redactor, Result, Verdict, axis_of, worst
 from ..validate import Violation
 from .redaction import redact_document
 
@@ -85,7 +85,7 @@ def derive_verdicts(results: Iterable[Result]) -> list[Verdict]:
 
 
 def _order(verdict: Verdict) -> tuple[int, str, int, str]:
-    return (_RANK[verdict.grade], verdict.operation, AXES.index(verdict.axis), verdict.check)
+    return (_RANK[verdict.grade], verdict.operation, ALL_AXES.index(verdict.axis), verdict.check)
 
 
 @dataclass
@@ -120,9 +120,20 @@ class Summary:
         {'fail': 0, 'inconclusive': 0, 'ignored': 0, 'warn': 0, 'unsupported': 0, 'pass': 0}
         """
         tally = Counter((v.axis, v.grade) for v in self.verdicts)
-        out = {axis: {g: tally[(axis, g)] for g in GRADES} for axis in AXES}
-        out["all"] = {g: sum(out[a][g] for a in AXES) for g in GRADES}
+        out = {axis: {g: tally[(axis, g)] for g in GRADES} for axis in self.axes}
+        out["all"] = {g: sum(out[a][g] for a in self.axes) for g in GRADES}
         return out
+
+    @property
+    def axes(self) -> tuple[str, ...]:
+        """The axes a report shows: a server's three, and ``client`` when a client was judged
+        (client fuzzing).
+
+        >>> Summary.of(Document()).axes
+        ('schema', 'semantics', 'capability')
+        """
+        client = any(v.axis not in AXES for v in self.verdicts)
+        return ALL_AXES if client else AXES
 
     @property
     def score(self) -> float | None:

@@ -17,9 +17,10 @@ from .document import FORMAT, VERSION, Document, read_results
 from .message import Request, Response
 from .redact import MARKER, Redactor
 from .result import Replay, Result
-from .verdict import AXES, GRADES, Verdict, axis_of, worst
+from .verdict import ALL_AXES, AXES, GRADES, Verdict, axis_of, worst
 
 __all__ = [
+    "ALL_AXES",
     "AXES",
     "FORMAT",
     "GRADES",

@@ -5,8 +5,9 @@ Grades, worst first (``GRADES``): ``fail`` (the server breaks the spec or OpenAI
 ``inconclusive`` (a budget, a timeout or a bound cut it short, or nothing could be judged),
 ``ignored`` (a parameter accepted without effect), ``warn`` (undeclared fields, weak semantics,
 deviations OpenAI's own API makes too), ``unsupported`` (the server does not serve it, and says
-so properly), ``pass``. Axes (``AXES``): ``schema`` conformance, OpenAI ``semantics``,
-``capability``.
+so properly), ``pass``. Axes of a server (``AXES``): ``schema`` conformance, OpenAI
+``semantics``, ``capability``; and ``client`` (``ALL_AXES``): how a client took the answers it
+was served (``fuzz.*``, client fuzzing).
 
 >>> v = Verdict("createChatCompletion", "rule.chat.n-choices", "capability", "ignored", results=(3,))
 >>> Verdict.from_dict(v.to_dict()) == v, worst(["pass", "warn", "ignored"])
@@ -19,22 +20,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AXES", "GRADES", "Verdict", "axis_of", "worst"]
+__all__ = ["ALL_AXES", "AXES", "GRADES", "Verdict", "axis_of", "worst"]
 
 GRADES: tuple[str, ...] = ("fail", "inconclusive", "ignored", "warn", "unsupported", "pass")
-AXES: tuple[str, ...] = ("schema", "semantics", "capability")
+AXES: tuple[str, ...] = ("schema", "semantics", "capability")  # a server's
+ALL_AXES: tuple[str, ...] = (*AXES, "client")
 _RANK = {g: i for i, g in enumerate(GRADES)}
 
 
 def axis_of(code: str) -> str:
     """The axis a verdict code belongs to: ``rule.*``, ``server.*`` and ``error.*`` are OpenAI
-    semantics, ``capability.*`` capability, the rest (``schema.*``, ``response.*``,
-    ``stream.*``, ``undeclared.*``, ``transport.*``) schema.
+    semantics, ``capability.*`` capability, ``fuzz.*`` the client's, the rest (``schema.*``,
+    ``response.*``, ``stream.*``, ``undeclared.*``, ``transport.*``) schema.
 
-    >>> axis_of("schema.required"), axis_of("error.envelope"), axis_of("capability.refused")
-    ('schema', 'semantics', 'capability')
+    >>> axis_of("schema.required"), axis_of("error.envelope"), axis_of("fuzz.hang")
+    ('schema', 'semantics', 'client')
     """
     head = code.split(".", 1)[0]
+    if head == "fuzz":
+        return "client"
     if head in ("rule", "server", "error"):
         return "semantics"
     if head == "capability":
@@ -74,8 +78,8 @@ class Verdict:
     def __post_init__(self) -> None:
         if self.grade not in _RANK:
             raise ValueError(f"grade {self.grade!r} is not one of {', '.join(GRADES)}")
-        if self.axis not in AXES:
-            raise ValueError(f"axis {self.axis!r} is not one of {', '.join(AXES)}")
+        if self.axis not in ALL_AXES:
+            raise ValueError(f"axis {self.axis!r} is not one of {', '.join(ALL_AXES)}")
 
     @property
     def key(self) -> tuple[str, str, str]:

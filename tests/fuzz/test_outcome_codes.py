@@ -208,3 +208,8 @@ def test_planted_bugs_get_their_codes_in_the_results_and_the_reports(
     junit, markdown = to_junit(doc), to_markdown(doc)
     assert "fuzz.untyped-exception" in junit and "fuzz.hang" in junit
     assert "fuzz.oracle-mismatch" in markdown and "fuzz.loop" in markdown
+    # on the client's axis, not a server's: its own column and JUnit suite
+    summary = Summary.of(doc)
+    assert {v.axis for v in summary.verdicts if v.check.startswith("fuzz.")} == {"client"}
+    assert summary.axes[-1] == "client" and '<testsuite name="client"' in junit
+    assert "| operation | schema | semantics | capability | client |" in markdown
