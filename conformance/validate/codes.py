@@ -168,6 +168,12 @@ CODES.update(
         "rule.time.fresh": "what a request creates (a completion, a response, a run…) has its created/created_at within a day or two of when the answer came (warning)",
         "rule.model.echo": "the answer's model is the requested one, or a snapshot of it (a date or version suffix)",
         "rule.moderations.count": "one moderation result per input: a string or a list of multi-modal parts is one, a list of strings one per item",
+        "rule.moderations.scores": "moderation category scores are probabilities: finite, within [0, 1]",
+        "rule.moderations.flagged": "a moderation result's `flagged` is true exactly when some category is",
+        "rule.moderations.category-score": "a true moderation category scores at least 0.5, a false one below (warning: a heuristic, OpenAI publishes no thresholds)",
+        "rule.moderations.input-types": "`category_applied_input_types` names only input types the request had (text; image for image parts), each once",
+        "rule.moderations.id": "a moderation's id starts with `modr-` (warning)",
+        "rule.moderations.model": "with no model asked, a moderation answer names a moderation model (`text-moderation-…`, `omni-moderation-…`) (warning)",
         "rule.images.n": "as many images as `n` asked (1 by default)",
         # Responses API (semantics/responses.py)
         "rule.responses.usage-details": "a Response's usage details fit their totals: cached_tokens <= input_tokens, reasoning_tokens <= output_tokens",

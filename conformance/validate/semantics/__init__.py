@@ -25,6 +25,7 @@ from . import echo as _echo  # noqa: F401
 from . import embeddings as _embeddings  # noqa: F401
 from . import lists as _lists  # noqa: F401
 from . import logprobs as _logprobs  # noqa: F401
+from . import moderations as _moderations  # noqa: F401
 from . import requests as _requests  # noqa: F401
 from . import response_output as _response_output  # noqa: F401
 from . import response_stream as _response_stream  # noqa: F401

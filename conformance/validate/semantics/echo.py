@@ -1,5 +1,5 @@
-"""Rules: what an answer echoes of its request — the ``model`` asked, one moderation result per
-input, ``n`` images.
+"""Rules: what an answer echoes of its request — the ``model`` asked, ``n`` images (one
+moderation result per input is ``moderations.py``'s).
 
 The API answers a model alias with the snapshot it ran (../shared/real-traffic):
 ``gpt-4o`` → ``gpt-4o-2024-08-06``, ``gpt-3.5-turbo`` → ``gpt-3.5-turbo-0125``,
@@ -20,6 +20,7 @@ from typing import Any
 
 from .common import answered, counted, is_int
 from .exchange import Exchange
+from .moderations import moderation_inputs
 from .registry import Finding, rule
 
 __all__ = ["moderation_inputs", "same_model"]
@@ -84,33 +85,6 @@ def _fix_model(x: Exchange) -> None:
 
 def _repeat(items: list[Any], count: int) -> list[Any]:
     return [copy.deepcopy(items[i % len(items)]) for i in range(count)]
-
-
-def moderation_inputs(value: Any) -> int | None:
-    """How many results a moderation ``input`` asks for: a string, or a list of multi-modal
-    parts (text and images judged together), is one; a list of strings one per item.
-
-    >>> moderation_inputs("hi"), moderation_inputs(["a", "b"]), moderation_inputs([{"type": "text"}])
-    (1, 2, 1)
-    """
-    if isinstance(value, str):
-        return 1
-    if isinstance(value, list) and value:
-        return len(value) if all(isinstance(v, str) for v in value) else 1
-    return None
-
-
-@rule("rule.moderations.count", operations=("createModeration",), request=True, stream=False)
-def moderations_count(x: Exchange) -> Iterator[Finding]:
-    """One result per input."""
-    yield from counted(x, "results", moderation_inputs(x.asked("input")), "results", "input")
-
-
-@moderations_count.fixer
-def _fix_moderations(x: Exchange) -> None:
-    results = x.body["results"]
-    if results:
-        x.body["results"] = _repeat(results, moderation_inputs(x.asked("input")) or 1)
 
 
 def _asked_n(x: Exchange) -> int | None:
