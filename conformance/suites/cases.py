@@ -1,6 +1,7 @@
 """What a suite sends: for each operation, realistic valid requests (``positive``), requests
 that break one constraint of the spec (``negative``, each announcing the violation it
-provokes), and capability probes (``probe``: ``n: 2``, ``stream`` with and without
+provokes: two drawn at random, and one just past each enum and numeric bound of the body), and
+capability probes (``probe``: ``n: 2``, ``stream`` with and without
 ``include_usage``, ``encoding_format: base64``) whose answers show a parameter ignored.
 
 Valid requests come from the ``typical`` profile (no undeclared keys, OpenAI's request rules
