@@ -113,6 +113,9 @@ def code_for_keyword(keyword: str) -> str:
 CODES.update(
     {
         "rule.usage.total": "usage total_tokens is the sum of its parts (prompt + completion, input + output; prompt alone for embeddings)",
+        "rule.usage.prompt": "prompt_tokens/input_tokens plausibly cover the request's text: at least 1 token per 8 characters (whitespace runs as one) and 3 per message; at most its UTF-8 bytes and some framing when it sends text only (warning)",
+        "rule.usage.cached": "cached_tokens is 0 on a prompt under 1,024 tokens, else 0 or a multiple of 128 from 1,024 (OpenAI caches prompt prefixes of 1,024 tokens and more, in 128-token steps; warning)",
+        "rule.usage.reasoning": "reasoning_tokens is 0 on a model that does not reason (gpt-3.5, gpt-4, gpt-4o, gpt-4.1…) and leaves output tokens for an answer that has text or calls (warning)",
         "rule.tool.arguments-json": "function/tool call arguments are JSON text",
         # what clients send that the API rejects though the schema allows it (semantics/requests.py)
         "rule.request.strict-schema": "a schema sent with strict: true must close every object (additionalProperties: false) and require every property",
@@ -175,12 +178,18 @@ CODES.update(
         "rule.moderations.id": "a moderation's id starts with `modr-` (warning)",
         "rule.moderations.model": "with no model asked, a moderation answer names a moderation model (`text-moderation-…`, `omni-moderation-…`) (warning)",
         "rule.images.n": "as many images as `n` asked (1 by default)",
+        "rule.images.form": "a `data` list of images, each exactly one of `url` or `b64_json`: the one `response_format` asks (url by default for dall-e-2 and dall-e-3; gpt-image models always b64_json)",
+        "rule.images.url": "an image's url is an absolute https URL",
+        "rule.images.b64": "an image's b64_json is base64 of an image file (PNG, JPEG, WebP or GIF)",
+        "rule.images.revised-prompt": "dall-e-3 gives each image a non-empty revised_prompt; dall-e-2 and the gpt-image models give none (warning)",
+        "rule.models.owned-by": "a model's owned_by names its owner: a non-empty identifier of letters, digits, '-', '_', '.' ('openai', 'system', 'org-…'; warning)",
         # Responses API (semantics/responses.py)
         "rule.responses.usage-details": "a Response's usage details fit their totals: cached_tokens <= input_tokens, reasoning_tokens <= output_tokens",
         "rule.responses.status-details": "a Response's incomplete_details is set exactly when its status is incomplete, its error exactly when failed",
         "rule.responses.terminal": "the answer to POST /responses without background: true has a final status (completed, incomplete or failed)",
         "rule.responses.max-output-tokens": "a Response's usage.output_tokens is at most the max_output_tokens asked",
         "rule.responses.echo": "a Response repeats the request's instructions, temperature, top_p, tool_choice, max_output_tokens, previous_response_id, metadata, store, parallel_tool_calls, truncation, text.format (type, name) and tools (type, name), or their defaults when left out",
+        "rule.responses.echo-unsent": "a Response's user, safety_identifier, prompt_cache_key and max_tool_calls are what the request sent: null or absent when it sent none",
         "rule.responses.tool-calls": "a Response's tool calls (function_call, web_search_call…) are only for tools of that kind (and name) that were sent, and none with tool_choice none",
         "rule.responses.tool-choice": "a forced tool_choice (required, a named function or tool type, allowed_tools required) is obeyed by a completed Response",
         "rule.responses.tool-arguments-schema": "a Response's call of a strict function tool has arguments valid against the declared parameters",

@@ -23,15 +23,19 @@ from . import common as _common  # noqa: F401
 from . import completions as _completions  # noqa: F401
 from . import echo as _echo  # noqa: F401
 from . import embeddings as _embeddings  # noqa: F401
+from . import images as _images  # noqa: F401
 from . import lists as _lists  # noqa: F401
 from . import logprobs as _logprobs  # noqa: F401
+from . import models as _models  # noqa: F401
 from . import moderations as _moderations  # noqa: F401
 from . import requests as _requests  # noqa: F401
+from . import response_echo as _response_echo  # noqa: F401
 from . import response_output as _response_output  # noqa: F401
 from . import response_stream as _response_stream  # noqa: F401
 from . import responses as _responses  # noqa: F401
 from . import run_stream as _run_stream  # noqa: F401
 from . import timestamps as _timestamps  # noqa: F401
+from . import usage as _usage  # noqa: F401
 from .exchange import Event, Exchange
 from .registry import ANSWER, REQUEST, RULES, Finding, Rule, api_code, rule, rules_for
 
