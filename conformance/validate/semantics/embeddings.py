@@ -281,13 +281,14 @@ def _from_input(value: Any, length: int) -> list[float]:
 
 
 def _repeats(x: Exchange) -> Iterator[tuple[int, int, Obj, list[float]]]:
-    """(i, j, item, vector): embedding ``i`` equals the earlier ``j``, of another input."""
+    """(i, j, item, vector): embedding ``i`` equals the earlier ``j``, of another input (vectors
+    of one dimension left out: there are only two unit ones)."""
     inputs = _inputs(x.asked("input"))
     if inputs is None:
         return
     first: dict[tuple[float, ...], int] = {}
     for i, item, vector in _vectors(x):
-        if i >= len(inputs) or not vector:
+        if i >= len(inputs) or len(vector) < 2:
             break
         j = first.setdefault(tuple(round(v, 6) for v in vector), i)
         if j != i and inputs[j] != inputs[i]:

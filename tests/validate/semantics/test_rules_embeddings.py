@@ -182,6 +182,7 @@ COMPLIANT = [
     ({**ASK, "input": ["a", "b"]}, answer(item(UNIT), item([0.8, -0.6], 1))),
     ({**ASK, "input": [5, 6, 7]}, answer(item(UNIT))),
     ({**ASK, "input": ["a", "a"]}, answer(item(UNIT), item(UNIT, 1))),  # one input, one vector
+    ({**ASK, "input": ["a", "b", "c"]}, answer(item([1.0]), item([1.0], 1), item([-1.0], 2))),
     ({**ASK, "encoding_format": "base64", "dimensions": 2}, answer(item(UNIT_B64))),
     (None, answer(item(UNIT_B64), item([0.0, 1.0], 1))),  # request unknown: either form
 ]
