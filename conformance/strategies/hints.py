@@ -65,7 +65,23 @@ WORDS = (
 _TOKEN = st.text(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=12, max_size=24
 )
+# what a model answers (text fields of a typical answer): sentences, not a word salad
+SENTENCES = (
+    "Hello! How can I help you today?",
+    "The capital of France is Paris.",
+    "Sure, here is a short summary.",
+    "It will most likely rain later today, so take an umbrella.",
+    "Here are three ideas you could try first.",
+    "That depends on what you want to optimize for.",
+    "Yes, that should work as long as the file is under 512 MB.",
+    "The function returns a list of results sorted by score.",
+    "I could not find anything about that in the documents you shared.",
+    "Step 1: install the package. Step 2: run the command again.",
+    "Photosynthesis turns light, water and carbon dioxide into sugar and oxygen.",
+    "Let me know if you need anything else.",
+)
 _WORDS = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join)
+_SENTENCES = st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=2).map(" ".join)
 _TIMESTAMP = st.integers(1_700_000_000, 1_760_000_000)
 _TEXT_NAMES = {
     "content",
@@ -169,7 +185,9 @@ def hint_for(
     if name in _ID_NAMES:
         prefix = _ID_FIELD_PREFIX.get(name, "")
         return _TOKEN.map(lambda t: prefix + t)
-    if name in _TEXT_NAMES or name == "name":
+    if name in _TEXT_NAMES:
+        return _SENTENCES
+    if name == "name":
         return _WORDS
     if name == "system_fingerprint":
         return _TOKEN.map(lambda t: "fp_" + t[:10])

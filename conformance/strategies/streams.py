@@ -28,7 +28,7 @@ from ..validate.semantics import Exchange, comply
 from ..validate.semantics.chunks import chunks
 from ..validate.semantics.response_events import response_events
 from .context import Context, context
-from .hints import MODELS, WORDS
+from .hints import MODELS, SENTENCES
 from .profiles import Profile
 from .responses import stream_events
 
@@ -43,7 +43,8 @@ __all__ = [
 
 Events = tuple[sse.Event, ...]
 _TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=10, max_size=16)
-_PIECES = st.lists(st.sampled_from(WORDS).map(lambda w: w + " "), min_size=1, max_size=5)
+# a sentence as a model streams it: word by word
+_PIECES = st.sampled_from(SENTENCES).map(lambda text: [w + " " for w in text.split()])
 
 
 def _component(ctx: Context, name: str) -> st.SearchStrategy[Any]:
