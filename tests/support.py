@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import hypothesis.strategies as st
 from hypothesis import given, settings
 
+from conformance.validate.semantics import Exchange, check, comply
+
 if TYPE_CHECKING:
     from conformance import Spec
 
@@ -69,3 +71,18 @@ def schemathesis(
         timeout=timeout,
         env={**os.environ, "PYTHONPATH": path, "SCHEMATHESIS_HOOKS": "schemathesis_hooks"},
     )
+
+
+def finds_then_fixes(x: Exchange, code: str, pointer: str, expected: Any, actual: Any) -> None:
+    """The rule ``code`` finds exactly one violation in the answer of ``x``, at ``pointer`` with
+    ``expected`` and ``actual``; then the fixers make ``x`` hold every rule of the code's
+    family (``rule.embeddings.*`` for ``rule.embeddings.count``).
+
+    >>> finds_then_fixes(x, "rule.embeddings.count", "/data", 3, 1)  # doctest: +SKIP
+    """
+    (found,) = [v for v in check(x) if v.code == code]
+    assert (found.pointer, found.expected, found.actual) == (pointer, expected, actual)
+    assert found.where == "response.body" and found.operation == x.operation
+    comply(x)
+    family = code.rsplit(".", 1)[0] + "."
+    assert [v.code for v in check(x) if v.code.startswith(family)] == []

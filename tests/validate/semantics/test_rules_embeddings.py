@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import finds_then_fixes
 
 from conformance.strategies import responses
 from conformance.validate import Validator
@@ -146,12 +147,9 @@ def test_a_rule_finds_what_it_names_and_its_fixer_satisfies_it(
     expected: Any,
     actual: Any,
 ) -> None:
-    x = Exchange(OP, request_, body=copy.deepcopy(body))
-    (found,) = [v for v in check(x) if v.code == code]
-    assert (found.pointer, found.expected, found.actual) == (pointer, expected, actual)
-    assert found.where == "response.body" and found.operation == OP
-    comply(x)
-    assert codes(x) == []
+    finds_then_fixes(
+        Exchange(OP, request_, body=copy.deepcopy(body)), code, pointer, expected, actual
+    )
 
 
 def test_fixed_embeddings_are_what_was_asked() -> None:

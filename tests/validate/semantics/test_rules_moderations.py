@@ -13,7 +13,7 @@ import pytest
 import traffic
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from support import SPECS
+from support import SPECS, finds_then_fixes
 
 from conformance.mock import Mock, MockRequest
 from conformance.spec import Spec, load_spec
@@ -190,12 +190,9 @@ def test_a_rule_finds_what_it_names_and_its_fixer_satisfies_it(
     expected: Any,
     actual: Any,
 ) -> None:
-    x = Exchange(OP, request_, body=copy.deepcopy(body))
-    (found,) = [v for v in check(x) if v.code == code]
-    assert (found.pointer, found.expected, found.actual) == (pointer, expected, actual)
-    assert found.where == "response.body" and found.operation == OP
-    comply(x)
-    assert codes(x) == []
+    finds_then_fixes(
+        Exchange(OP, request_, body=copy.deepcopy(body)), code, pointer, expected, actual
+    )
 
 
 def test_an_unflagged_result_clears_its_categories_with_low_scores() -> None:
