@@ -79,6 +79,7 @@ FINDINGS: dict[str, set[tuple[str, str, str, str]]] = {
         ("createEmbedding", "rule.embeddings.dimensions", "capability", "ignored"),
         ("createEmbedding", "rule.embeddings.encoding", "capability", "ignored"),
         ("createEmbedding", "rule.embeddings.norm", "semantics", "warn"),
+        ("createEmbedding", "rule.usage.prompt", "semantics", "warn"),
         ("createEmbedding", "rule.usage.total", "semantics", "fail"),
         ("createEmbedding", "undeclared.property", "schema", "warn"),
         ("listModels", "error.envelope", "semantics", "fail"),
